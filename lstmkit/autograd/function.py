@@ -1,0 +1,91 @@
+"""``Function``: one differentiable operation, forward and backward side by side.
+
+An op subclasses :class:`Function` and writes two methods on plain arrays:
+
+* ``forward(self, *arrays, **params) -> array`` (or a tuple of arrays), saving on
+  ``self`` whatever backward will need;
+* ``backward(self, *output_grads) -> input_grads``, one gradient (or ``None``) per
+  input, each of that input's shape.
+
+``Op.apply(*tensors, **params)`` runs forward, wraps the result in Tensors and, when
+gradients are being recorded, makes the Function instance the node of the graph
+that links the outputs to their inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from .. import backend
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``."""
+    return _grad_mode.enabled
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Stop recording operations for backward (a context manager and a decorator).
+
+    >>> with no_grad():
+    ...     y = model(x)        # no graph is built, no memory is kept for backward
+    """
+
+    def __enter__(self) -> None:
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._previous
+
+
+class Function:
+    """Base class of every differentiable op (see the module docstring)."""
+
+    inputs: tuple
+    needs_input_grad: tuple[bool, ...]
+
+    @property
+    def name(self) -> str:
+        """The op's name as users know it (``Add`` -> ``add``)."""
+        return type(self).__name__.lower()
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run the op on Tensors; returns a Tensor (or a tuple for multi-output ops)."""
+        tensor_type = type(inputs[0])
+        _check_same_device(cls, inputs)
+        fn = cls()
+        raw = fn.forward(*[t.data for t in inputs], **params)
+        record = _grad_mode.enabled and any(t.requires_grad for t in inputs)
+        outputs = raw if isinstance(raw, tuple) else (raw,)
+        wrapped = tuple(tensor_type._from_array(out, requires_grad=record) for out in outputs)
+        if record:
+            fn.inputs = inputs
+            fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
+            fn.output_meta = tuple((out.shape, out.dtype) for out in outputs)
+            for index, tensor in enumerate(wrapped):
+                tensor._creator = fn
+                tensor._output_index = index
+        return wrapped if isinstance(raw, tuple) else wrapped[0]
+
+
+def _check_same_device(op: type, inputs: tuple) -> None:
+    first = inputs[0].device
+    for other in inputs[1:]:
+        if other.device != first:
+            raise backend.DeviceError(
+                f"{op.__name__.lower()}: all inputs must be on one device, but found "
+                f"{first!r} and {other.device!r}. Move them with .to({first!r}) "
+                f"or .to({other.device!r}) first."
+            )
+
