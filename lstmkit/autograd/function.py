@@ -62,13 +62,13 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors; returns a Tensor (or a tuple for multi-output ops)."""
-        tensor_type = type(inputs[0])
+        wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
         _check_same_device(cls, inputs)
         fn = cls()
         raw = fn.forward(*[t.data for t in inputs], **params)
         record = _grad_mode.enabled and any(t.requires_grad for t in inputs)
         outputs = raw if isinstance(raw, tuple) else (raw,)
-        wrapped = tuple(tensor_type._from_array(out, requires_grad=record) for out in outputs)
+        wrapped = tuple(wrap(out, requires_grad=record) for out in outputs)
         if record:
             fn.inputs = inputs
             fn.needs_input_grad = tuple(t.requires_grad for t in inputs)

@@ -49,10 +49,10 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _from_array(cls, data: Any, requires_grad: bool = False) -> Tensor:
-        """Wrap an op's result without checks (the hot path of every op)."""
-        tensor = cls.__new__(cls)
+    @staticmethod
+    def _from_array(data: Any, requires_grad: bool = False) -> Tensor:
+        """Wrap an op's result without checks (the hot path of every op); always a Tensor."""
+        tensor = Tensor.__new__(Tensor)
         tensor.data, tensor.grad, tensor.requires_grad = data, None, requires_grad
         tensor._creator, tensor._output_index, tensor._retains_grad = None, 0, False
         return tensor
