@@ -277,7 +277,7 @@ class Tensor:
         return Tensor._from_array(self.data >= self._lift(other).data)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=_raw_index(index))
+        return ops.GetItem.apply(self, index=_raw_index(index, self.xp))
 
     # ------------------------------------------------------------------ elementwise
 
@@ -341,12 +341,14 @@ class ToDevice(Function):
 
 
 
-def _raw_index(index: Any) -> Any:
-    """Replace Tensors inside an index by their arrays."""
+def _raw_index(index: Any, xp: Any) -> Any:
+    """Replace Tensors and lists inside an index by arrays of the indexed tensor's module."""
+    if isinstance(index, tuple):
+        return tuple(_raw_index(part, xp) for part in index)
     if isinstance(index, Tensor):
         return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return xp.asarray(index)
     return index
 
 

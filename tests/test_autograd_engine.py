@@ -1,0 +1,139 @@
+"""How backward() walks the graph: accumulation, reuse, depth, modes, host copies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lstmkit as lk
+
+
+def test_backward_accumulates_through_reused_node():
+    x = lk.tensor([2.0, -1.0], requires_grad=True, dtype="float64")
+    y = x * x  # y is used twice below
+    (y + y * 3).sum().backward()
+    np.testing.assert_allclose(x.grad, 4 * 2 * x.numpy())
+
+
+def test_grad_accumulates_across_backward_calls_until_zeroed():
+    x = lk.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad, [6.0, 6.0])
+    x.zero_grad()
+    assert x.grad is None
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad, [3.0, 3.0])
+
+
+def test_leaf_grad_is_not_aliased_between_inputs():
+    a = lk.tensor([1.0], requires_grad=True)
+    b = lk.tensor([1.0], requires_grad=True)
+    (a + b).sum().backward()  # Add hands the same array to both inputs
+    a.grad *= 10
+    np.testing.assert_allclose(b.grad, [1.0])
+
+
+def test_chain_of_100_000_ops_backpropagates_without_recursion_error():
+    x = lk.tensor(1.0, requires_grad=True, dtype="float64")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_broadcast_gradient_is_summed_to_input_shape():
+    a = lk.tensor(np.ones((4, 3)), requires_grad=True)
+    b = lk.tensor(np.ones(3), requires_grad=True)
+    (a * b).sum().backward()
+    assert b.grad.shape == (3,)
+    np.testing.assert_allclose(b.grad, [4.0, 4.0, 4.0])
+
+
+def test_backward_with_explicit_gradient_for_non_scalar():
+    x = lk.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * 2).backward(np.array([1.0, 0.0, -1.0]))
+    np.testing.assert_allclose(x.grad, [2.0, 0.0, -2.0])
+
+
+def test_no_grad_records_nothing_as_context_and_decorator():
+    x = lk.tensor([1.0], requires_grad=True)
+    with lk.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.is_leaf
+
+    @lk.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad
+    assert lk.is_grad_enabled()
+    assert (x * 2).requires_grad
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = lk.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad, 2 * 2 * x.numpy())
+
+
+def test_retain_grad_keeps_gradient_of_intermediate():
+    x = lk.tensor([1.0, 2.0], requires_grad=True)
+    h = (x * 3).retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad, 2 * h.numpy())
+
+
+def test_detach_cuts_the_graph():
+    x = lk.tensor([1.0], requires_grad=True)
+    y = x.detach() * 2 + x
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0])
+
+
+def test_multi_output_function_receives_zeros_for_unused_output():
+    class TwoWays(lk.Function):
+        def forward(self, a):
+            return a * 2, a * 3
+
+        def backward(self, grad_double, grad_triple):
+            return (grad_double * 2 + grad_triple * 3,)
+
+    x = lk.tensor([1.0, 1.0], requires_grad=True)
+    double, _ = TwoWays.apply(x)
+    double.sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 2.0])
+
+
+def test_host_copies_item_numpy_and_repr():
+    x = lk.tensor([[1.5, 2.5]], requires_grad=True)
+    assert x.shape == (1, 2) and x.dtype == np.float32 and x.device == "cpu"
+    host = x.numpy()
+    host[0, 0] = 100
+    assert x.data[0, 0] == 1.5  # numpy() is a copy
+    assert x.sum().item() == 4.0
+    assert "requires_grad=True" in repr(x)
+    assert "grad_fn=sum" in repr(x.sum())
+
+
+def test_python_floats_become_float32_and_arrays_keep_dtype():
+    assert lk.tensor([1.0]).dtype == np.float32
+    assert lk.tensor(np.zeros(2)).dtype == np.float64
+    assert lk.tensor([1, 2]).dtype.kind == "i"
+    assert lk.zeros(2, 3).shape == (2, 3) and lk.ones((4,)).numpy().sum() == 4
+
+
+def test_tensor_to_cpu_is_identity_and_keeps_graph():
+    x = lk.tensor([1.0], requires_grad=True)
+    assert x.to("cpu") is x
+
+
+def test_numpy_ufuncs_defer_to_tensor_operators():
+    x = lk.tensor([1.0, 2.0], requires_grad=True)
+    y = np.array([1.0, 1.0], dtype="float32") + x  # ndarray + Tensor -> Tensor.__radd__
+    assert isinstance(y, lk.Tensor) and y.requires_grad
+    with pytest.raises(TypeError, match="gradient graph"):
+        np.asarray(x)
