@@ -8,7 +8,8 @@ order, so ``named_parameters()`` and ``state_dict()`` list them with dotted name
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .. import backend
 from ..autograd.tensor import Tensor

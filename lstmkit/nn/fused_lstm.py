@@ -1,0 +1,258 @@
+"""The fast path: one LSTM layer over a whole sequence as a single autograd Function.
+
+Forward, for x (T, B, in) and weights in PyTorch's layout (gate blocks i, f, g, o):
+
+1. one GEMM for every input projection at once: (T·B, in) @ (in, 4H), plus the biases;
+2. per step, one GEMM for the recurrence (B, H) @ (H, 4H) and one fused pass of gate
+   arithmetic (activations, the new cell state, tanh of it, the new hidden state).
+
+Backward through time runs the steps in reverse: one fused pass per step turns the
+saved activations into gradients of the gate pre-activations (written over the
+activations, in place), one GEMM per step carries the gradient to h_{t-1}, and at
+the end one GEMM each gives d weight_ih, d weight_hh and d x over all steps together.
+
+Inside, the gate blocks are reordered to i, f, o, g so the three sigmoid gates are
+adjacent, and the sigmoid rows of the weights are pre-scaled by 1/2: then one tanh
+over the whole row gives tanh(z) for g and tanh(z/2) for i, f, o, and
+σ(z) = tanh(z/2)/2 + 1/2 needs only a multiply-add (exact: scaling by 1/2 rounds nothing).
+
+The per-step gate arithmetic comes in two forms of identical semantics: the
+reference functions below (array-module ufuncs with ``out=``, used on the CPU and
+runnable on any backend) and CuPy ElementwiseKernels (one kernel launch per step,
+used on a GPU). ``tests/test_gpu_lstm.py`` compares them wherever a GPU is present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import backend
+from ..autograd.function import Function
+
+# --------------------------------------------------------------------------- gate order
+
+
+def to_internal_order(w: Any, hidden: int) -> Any:
+    """Rows (or entries) in blocks i, f, g, o -> i, f, o, g (and back: the swap is its own inverse).
+
+    w: (4H, ...) -> (4H, ...), a new contiguous array.
+    """
+    H = hidden
+    return backend.xp_of(w).concatenate([w[: 2 * H], w[3 * H :], w[2 * H : 3 * H]], axis=0)
+
+
+def sigmoid_prescale(hidden: int, dtype: Any, xp: Any) -> Any:
+    """(4H,) factors: 1/2 for the sigmoid gates i, f, o and 1 for g (internal order)."""
+    scale = xp.ones(4 * hidden, dtype=dtype)
+    scale[: 3 * hidden] = 0.5
+    return scale
+
+
+# --------------------------------------------------------------------------- per-step gate arithmetic
+
+
+def forward_step_reference(gates: Any, rec: Any, c_prev: Any, c: Any, tanh_c: Any, h: Any) -> None:
+    """One step of gate arithmetic, in place (reference form, any backend).
+
+    gates (B, 4H): pre-activations [i, f, o, g] from the input (sigmoid columns halved);
+    rec (B, 4H): the recurrent part h_{t-1} W_hhᵀ, scaled alike; c_prev (B, H).
+    Writes the activations [i, f, o, g] over ``gates`` and c_t, tanh(c_t), h_t (B, H).
+    """
+    xp = backend.xp_of(gates)
+    H = c.shape[-1]
+    xp.add(gates, rec, out=gates)
+    xp.tanh(gates, out=gates)
+    sig = gates[:, : 3 * H]
+    sig *= 0.5
+    sig += 0.5
+    i, f, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    xp.multiply(f, c_prev, out=c)
+    xp.multiply(i, g, out=h)
+    c += h
+    xp.tanh(c, out=tanh_c)
+    xp.multiply(o, tanh_c, out=h)
+
+
+def backward_step_reference(gates: Any, c_prev: Any, tanh_c: Any, dy: Any, dh_rec: Any, dc: Any, work: Any) -> None:
+    """One step of backpropagation through the gate arithmetic, in place (reference form).
+
+    gates (B, 4H): this step's activations [i, f, o, g], overwritten with the gradients
+    of the (unscaled) pre-activations; c_prev, tanh_c (B, H) from the forward pass;
+    dy (B, H): gradient of h_t from the output; dh_rec (B, H): from step t+1 (or h_n);
+    dc (B, H): in, the gradient of c_t from step t+1 (or c_n); out, that of c_{t-1}.
+    work: (2, B, H) scratch.
+    """
+    xp = backend.xp_of(gates)
+    H = dc.shape[-1]
+    i, f, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    dh, tmp = work[0], work[1]
+    xp.add(dy, dh_rec, out=dh)
+    xp.multiply(tanh_c, tanh_c, out=tmp)  # dc_t = dc + dh o (1 - tanh²c)
+    xp.subtract(1, tmp, out=tmp)
+    tmp *= o
+    tmp *= dh
+    dc += tmp
+    dh *= tanh_c  # dz_o = dh tanh(c) o (1 - o)
+    xp.subtract(1, o, out=tmp)
+    tmp *= o
+    xp.multiply(dh, tmp, out=o)
+    xp.subtract(1, f, out=tmp)  # dz_f = dc c_prev f (1 - f)
+    tmp *= f
+    tmp *= c_prev
+    xp.multiply(dc, f, out=dh)  # dh now holds dc_{t-1} = dc f
+    xp.multiply(dc, tmp, out=f)
+    xp.multiply(dc, i, out=tmp)  # dz_g = dc i (1 - g²)
+    dc *= g  # dz_i = dc g i (1 - i)
+    xp.multiply(g, g, out=g)
+    xp.subtract(1, g, out=g)
+    g *= tmp
+    xp.subtract(1, i, out=tmp)
+    tmp *= i
+    xp.multiply(dc, tmp, out=i)
+    xp.copyto(dc, dh)
+
+
+# --------------------------------------------------------------------------- CuPy kernels
+
+_FORWARD_KERNEL = (
+    "raw T rec, T c_prev, int32 H",
+    "raw T gates, T c, T tanh_c, T h",
+    """
+    const ptrdiff_t b = i / H, j = i % H, row = b * 4 * H;
+    const T zi = gates[row + j] + rec[row + j];
+    const T zf = gates[row + H + j] + rec[row + H + j];
+    const T zo = gates[row + 2 * H + j] + rec[row + 2 * H + j];
+    const T zg = gates[row + 3 * H + j] + rec[row + 3 * H + j];
+    const T ig = tanh(zi) * (T)0.5 + (T)0.5;
+    const T fg = tanh(zf) * (T)0.5 + (T)0.5;
+    const T og = tanh(zo) * (T)0.5 + (T)0.5;
+    const T gg = tanh(zg);
+    const T cn = fg * c_prev + ig * gg;
+    const T tc = tanh(cn);
+    gates[row + j] = ig;
+    gates[row + H + j] = fg;
+    gates[row + 2 * H + j] = og;
+    gates[row + 3 * H + j] = gg;
+    c = cn;
+    tanh_c = tc;
+    h = og * tc;
+    """,
+    "lstmkit_lstm_forward_step",
+)
+
+_BACKWARD_KERNEL = (
+    "T c_prev, T tanh_c, T dy, T dh_rec, int32 H",
+    "raw T gates, T dc",
+    """
+    const ptrdiff_t b = i / H, j = i % H, row = b * 4 * H;
+    const T ig = gates[row + j];
+    const T fg = gates[row + H + j];
+    const T og = gates[row + 2 * H + j];
+    const T gg = gates[row + 3 * H + j];
+    const T dh = dy + dh_rec;
+    const T dct = dc + dh * og * ((T)1 - tanh_c * tanh_c);
+    gates[row + j] = dct * gg * ig * ((T)1 - ig);
+    gates[row + H + j] = dct * c_prev * fg * ((T)1 - fg);
+    gates[row + 2 * H + j] = dh * tanh_c * og * ((T)1 - og);
+    gates[row + 3 * H + j] = dct * ig * ((T)1 - gg * gg);
+    dc = dct * fg;
+    """,
+    "lstmkit_lstm_backward_step",
+)
+
+_kernel_cache: dict[int, tuple[Callable[..., None], Callable[..., None]]] = {}
+
+
+def kernel_steps(xp: Any) -> tuple[Callable[..., None], Callable[..., None]]:
+    """(forward_step, backward_step) as ElementwiseKernels of ``xp`` (CuPy), same signatures
+    as :func:`forward_step_reference` and :func:`backward_step_reference`."""
+    key = id(xp)
+    if key not in _kernel_cache:
+        forward_kernel = xp.ElementwiseKernel(*_FORWARD_KERNEL)
+        backward_kernel = xp.ElementwiseKernel(*_BACKWARD_KERNEL)
+
+        def forward_step(gates: Any, rec: Any, c_prev: Any, c: Any, tanh_c: Any, h: Any) -> None:
+            forward_kernel(rec, c_prev, c.shape[-1], gates, c, tanh_c, h)
+
+        def backward_step(gates: Any, c_prev: Any, tanh_c: Any, dy: Any, dh_rec: Any, dc: Any, work: Any) -> None:
+            backward_kernel(c_prev, tanh_c, dy, dh_rec, dc.shape[-1], gates, dc)
+
+        _kernel_cache[key] = (forward_step, backward_step)
+    return _kernel_cache[key]
+
+
+def step_functions(xp: Any) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The gate arithmetic for arrays of ``xp``: kernels when it has them, else the reference."""
+    if hasattr(xp, "ElementwiseKernel"):
+        return kernel_steps(xp)
+    return forward_step_reference, backward_step_reference
+
+
+# --------------------------------------------------------------------------- the Function
+
+
+class LSTMLayer(Function):
+    """One LSTM layer over a sequence: (x, h0, c0, weight_ih, weight_hh[, bias_ih, bias_hh])
+    -> (output, h_n, c_n).
+
+    x (T, B, in); h0, c0 (B, H); weight_ih (4H, in); weight_hh (4H, H); biases (4H,);
+    output (T, B, H) holds h_t for every step, h_n and c_n (B, H) the last states.
+    """
+
+    def forward(self, x, h0, c0, weight_ih, weight_hh, *biases):
+        xp = backend.xp_of(x)
+        T, B, n_in = x.shape
+        H = weight_hh.shape[1]
+        dtype = weight_hh.dtype
+        self.saved = (x, h0, c0, weight_ih, weight_hh, *biases)
+        self.x = x = xp.ascontiguousarray(x)
+        self.w_ih = to_internal_order(weight_ih, H)
+        self.w_hh = to_internal_order(weight_hh, H)
+        scale = sigmoid_prescale(H, dtype, xp)
+        gates = xp.empty((T, B, 4 * H), dtype=dtype)
+        xp.matmul(x.reshape(T * B, n_in), (self.w_ih * scale[:, None]).T, out=gates.reshape(T * B, 4 * H))
+        if biases:
+            gates += to_internal_order(biases[0] + biases[1], H) * scale
+        w_hh_t = xp.ascontiguousarray((self.w_hh * scale[:, None]).T)  # (H, 4H)
+        hs = xp.empty((T + 1, B, H), dtype=dtype)
+        cs = xp.empty((T + 1, B, H), dtype=dtype)
+        tanh_c = xp.empty((T, B, H), dtype=dtype)
+        rec = xp.empty((B, 4 * H), dtype=dtype)
+        hs[0], cs[0] = h0, c0
+        forward_step, _ = step_functions(xp)
+        for t in range(T):
+            xp.matmul(hs[t], w_hh_t, out=rec)
+            forward_step(gates[t], rec, cs[t], cs[t + 1], tanh_c[t], hs[t + 1])
+        self.gates, self.hs, self.cs, self.tanh_c = gates, hs, cs, tanh_c
+        self.gates_hold_activations = True
+        return hs[1:], hs[T].copy(), cs[T].copy()
+
+    def backward(self, dy, dh_n, dc_n):
+        if not self.gates_hold_activations:  # a second backward (retain_graph=True): redo forward
+            self.forward(*self.saved)
+        xp = backend.xp_of(dy)
+        gates, hs, cs, tanh_c, x = self.gates, self.hs, self.cs, self.tanh_c, self.x
+        T, B, H = tanh_c.shape
+        dy = xp.ascontiguousarray(dy)
+        dh_rec = xp.array(dh_n, copy=True)
+        dc = xp.array(dc_n, copy=True)
+        work = xp.empty((2, B, H), dtype=dy.dtype)
+        _, backward_step = step_functions(xp)
+        self.gates_hold_activations = False
+        for t in range(T - 1, -1, -1):
+            if t < T - 1:
+                xp.matmul(gates[t + 1], self.w_hh, out=dh_rec)
+            backward_step(gates[t], cs[t], tanh_c[t], dy[t], dh_rec, dc, work)
+        dz = gates.reshape(T * B, 4 * H)  # now d loss / d pre-activations, internal gate order
+        needs = self.needs_input_grad
+        dx = (dz @ self.w_ih).reshape(x.shape) if needs[0] else None
+        dh0 = gates[0] @ self.w_hh if needs[1] else None
+        dc0 = dc if needs[2] else None
+        dw_ih = to_internal_order(dz.T @ x.reshape(T * B, -1), H) if needs[3] else None
+        dw_hh = to_internal_order(dz.T @ hs[:T].reshape(T * B, H), H) if needs[4] else None
+        grads = (dx, dh0, dc0, dw_ih, dw_hh)
+        if len(needs) > 5:
+            db = to_internal_order(dz.sum(axis=0), H) if needs[5] or needs[6] else None
+            grads += (db if needs[5] else None, xp.array(db, copy=True) if needs[6] else None)
+        return grads

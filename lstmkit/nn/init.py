@@ -1,0 +1,44 @@
+"""PyTorch's default initialisations, drawn from lstmkit's seeded generator.
+
+* ``Linear``: weight and bias U(-1/sqrt(in_features), 1/sqrt(in_features));
+* ``Embedding``: weight N(0, 1);
+* ``RNN``, ``LSTM`` and their cells: every weight and bias U(-1/sqrt(hidden), 1/sqrt(hidden)).
+
+Values are drawn on the host and then moved to the device, so one seed
+(``lstmkit.rng.manual_seed``) gives the same model on the CPU and on a GPU.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import backend, rng
+from .module import Parameter
+
+
+def check_size(layer: str, name: str, value: Any) -> int:
+    """``value`` as a positive int, or a ValueError that names the layer and the argument."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{layer}: {name} must be a positive integer, but got {value!r}.")
+    return value
+
+
+def resolve(device: str | None) -> str:
+    """``None | 'cpu' | 'cuda' | 'auto'`` -> ``'cpu'`` or ``'cuda'`` (see backend.resolve_device)."""
+    return backend.resolve_device(device)
+
+
+def uniform_parameter(shape: tuple[int, ...], bound: float, dtype: Any, device: str) -> Parameter:
+    """A Parameter of ``shape`` drawn from U(-bound, bound)."""
+    return Parameter(rng.uniform(shape, bound, dtype=dtype, device=device))
+
+
+def normal_parameter(shape: tuple[int, ...], std: float, dtype: Any, device: str) -> Parameter:
+    """A Parameter of ``shape`` drawn from N(0, std²)."""
+    return Parameter(rng.normal(shape, std, dtype=dtype, device=device))
+
+
+def recurrent_bound(hidden_size: int) -> float:
+    """1/sqrt(hidden): PyTorch's bound for every RNN/LSTM weight and bias."""
+    return 1.0 / math.sqrt(hidden_size)

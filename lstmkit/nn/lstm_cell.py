@@ -1,0 +1,125 @@
+"""``LSTMCell``: one LSTM step, composed from the gates of :mod:`lstmkit.gates`.
+
+This is the readable path: every gate is built from Tensor ops, every op is on the
+autograd tape, and ``step()`` returns every intermediate for plots and lessons.
+(``nn.LSTM`` is the fast path; tests check the two agree.)
+
+Parameters, in PyTorch's names and layout: ``weight_ih (4H, in)``, ``weight_hh (4H, H)``,
+``bias_ih (4H,)``, ``bias_hh (4H,)``, rows in gate order i, f, g, o. In the course's words
+(see :mod:`lstmkit.gates`) the rows are the ignore factor (i), the forget factor (f),
+the learn matrix N (g) and the use factor V (o). The ``article`` variant adds
+``weight_u (H, H)`` and ``bias_u (H,)`` for its use gate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import gates
+from ..autograd.tensor import Tensor, concat, zeros
+from .init import check_size, recurrent_bound, resolve, uniform_parameter
+from .module import Module
+from .recurrent import as_tensor_like, check_input
+
+#: gate name in the course -> block of rows in weight_ih / weight_hh (PyTorch's i, f, g, o)
+GATE_ROWS = {"i": 0, "f": 1, "n": 2, "v": 3}
+
+
+def add_forget_bias(bias_ih: Any, bias_hh: Any, hidden_size: int, forget_bias: float) -> None:
+    """Shift the forget-gate bias by ``forget_bias`` in place, half in each bias vector.
+
+    Only the sum b_ih + b_hh reaches the gate, so adding forget_bias/2 to the forget
+    rows (H..2H) of both vectors starts the effective forget bias at forget_bias plus
+    the usual small U(-1/sqrt(H), 1/sqrt(H)) draws (Jozefowicz et al., 2015, suggest 1).
+    """
+    if forget_bias:
+        rows = slice(hidden_size, 2 * hidden_size)
+        bias_ih[rows] += forget_bias / 2
+        bias_hh[rows] += forget_bias / 2
+
+
+class LSTMCell(Module):
+    """One LSTM step: x (B, in) [, (h, c) each (B, H)] -> (h, c); unbatched (in,) too.
+
+    ``variant="standard"`` is ``torch.nn.LSTMCell`` (same parameters, same results);
+    ``variant="article"`` uses the lesson's use gate U_t = tanh(W_u (LTM_{t-1} ⊙ f_t) + b_u).
+    ``forget_bias`` shifts the initial forget-gate bias (see :func:`add_forget_bias`).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, variant: str = "standard",
+                 forget_bias: float = 0.0, dtype: Any = "float32", device: str | None = None) -> None:
+        super().__init__()
+        self.input_size = check_size("LSTMCell", "input_size", input_size)
+        self.hidden_size = check_size("LSTMCell", "hidden_size", hidden_size)
+        if variant not in gates.VARIANTS:
+            raise ValueError(f"LSTMCell: variant must be 'standard' or 'article', but got {variant!r}.")
+        if forget_bias and not bias:
+            raise ValueError("LSTMCell: forget_bias needs biases; pass bias=True or forget_bias=0.0.")
+        self.variant = variant
+        device, bound, H = resolve(device), recurrent_bound(hidden_size), hidden_size
+        self.weight_ih = uniform_parameter((4 * H, input_size), bound, dtype, device)
+        self.weight_hh = uniform_parameter((4 * H, H), bound, dtype, device)
+        self.bias_ih = uniform_parameter((4 * H,), bound, dtype, device) if bias else None
+        self.bias_hh = uniform_parameter((4 * H,), bound, dtype, device) if bias else None
+        if bias:
+            add_forget_bias(self.bias_ih.data, self.bias_hh.data, H, forget_bias)
+        if variant == "article":
+            self.weight_u = uniform_parameter((H, H), bound, dtype, device)
+            self.bias_u = uniform_parameter((H,), bound, dtype, device) if bias else None
+
+    def gate_weights(self) -> dict[str, Tensor]:
+        """The parameters in the course's vocabulary, for :func:`lstmkit.gates.lstm_step`.
+
+        Returns W_n, W_i, W_f, W_v (H, H + in) (each joins [STM, E], so its first H
+        columns come from weight_hh and the rest from weight_ih), b_n, b_i, b_f, b_v (H,)
+        (b_ih + b_hh), and for the article variant W_u (H, H), b_u (H,). Built with
+        Tensor ops, so gradients flow back into the parameters.
+        """
+        H = self.hidden_size
+        bias = self.bias_ih + self.bias_hh if self.bias_ih is not None else None
+        weights: dict[str, Tensor] = {}
+        for name, block in GATE_ROWS.items():
+            rows = slice(block * H, (block + 1) * H)
+            weights[f"W_{name}"] = concat([self.weight_hh[rows], self.weight_ih[rows]], axis=1)
+            weights[f"b_{name}"] = bias[rows] if bias is not None else self._zero_bias()
+        if self.variant == "article":
+            weights["W_u"] = self.weight_u
+            weights["b_u"] = self.bias_u if self.bias_u is not None else self._zero_bias()
+        return weights
+
+    def _zero_bias(self) -> Tensor:
+        return zeros(self.hidden_size, dtype=self.weight_hh.dtype, device=self.weight_hh.device)
+
+    def step(self, event: Tensor, stm_prev: Tensor, ltm_prev: Tensor) -> gates.LSTMStep:
+        """One step in the course's words with every intermediate.
+
+        event (B, in), stm_prev, ltm_prev (B, H) -> LSTMStep(stm, ltm, N_t, i_t, learn_output,
+        f_t, forget_output, U_t, V_t), each (B, H).
+        """
+        return gates.lstm_step(event, stm_prev, ltm_prev, self.gate_weights(), variant=self.variant)
+
+    def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        """x (B, in) or (in,); state (h, c) each (B, H) or (H,), zeros when None -> (h, c)."""
+        check_input("LSTMCell", x, self.input_size, self.weight_ih.dtype, self.weight_ih.device)
+        unbatched = x.ndim == 1
+        x = x.reshape(1, -1) if unbatched else x
+        if x.ndim != 2:
+            raise ValueError(f"LSTMCell: expected input of shape (batch, input_size) or (input_size,), got {x.shape}.")
+        shape = (x.shape[0], self.hidden_size)
+        if state is None:
+            h = c = zeros(*shape, dtype=x.dtype, device=x.device)
+        else:
+            h, c = (as_tensor_like(s, x, name, "LSTMCell") for s, name in zip(state, ("h", "c"), strict=True))
+            h, c = (h.reshape(1, -1), c.reshape(1, -1)) if unbatched else (h, c)
+            if h.shape != shape or c.shape != shape:
+                raise ValueError(
+                    f"LSTMCell: expected h and c of shape {shape} (batch, hidden_size), but got "
+                    f"{h.shape} and {c.shape}."
+                )
+        result = self.step(x, h, c)
+        if unbatched:
+            return result.stm.reshape(-1), result.ltm.reshape(-1)
+        return result.stm, result.ltm
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, variant={self.variant!r}"

@@ -1,0 +1,76 @@
+"""Shared plumbing of the recurrent layers: checking inputs and initial states.
+
+Sequence layers take PyTorch's layouts: ``x (T, B, in)`` (or ``(B, T, in)`` with
+``batch_first=True``, or unbatched ``(T, in)``) and states ``(num_layers, B, H)``
+(``(num_layers, H)`` for unbatched input).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.tensor import Tensor
+
+
+def as_tensor_like(value: Any, like: Tensor, what: str, layer: str) -> Tensor:
+    """``value`` (a Tensor or an array) as a Tensor on ``like``'s device and dtype."""
+    if not isinstance(value, Tensor):
+        value = like._lift(value)
+    if value.device != like.device:
+        raise ValueError(f"{layer}: {what} is on {value.device!r} but the input is on {like.device!r}; move it first.")
+    if value.dtype != like.dtype:
+        raise TypeError(
+            f"{layer}: {what} has dtype {value.dtype} but the input has dtype {like.dtype}; "
+            f"convert it with .astype('{like.dtype}')."
+        )
+    return value
+
+
+def check_input(layer: str, x: Tensor, input_size: int, dtype: Any, device: str) -> None:
+    """A clear error unless x is (..., input_size) with the layer's dtype and device."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer}: expected the input as an lstmkit Tensor, got {type(x).__name__}; wrap it with lstmkit.tensor(...).")
+    if x.ndim == 0 or x.shape[-1] != input_size:
+        raise ValueError(
+            f"{layer}: expected input with last dimension input_size={input_size}, but got shape "
+            f"{x.shape}. Build the layer with input_size={x.shape[-1] if x.ndim else '?'} or reshape the input."
+        )
+    if x.dtype != dtype:
+        raise TypeError(
+            f"{layer}: the input has dtype {x.dtype} but the parameters have dtype {dtype}; "
+            f"convert the input with x.astype('{dtype}') or build the layer with dtype='{x.dtype}'."
+        )
+    if x.device != device:
+        raise ValueError(
+            f"{layer}: the input is on {x.device!r} but the parameters are on {device!r}; "
+            f"move one of them (x.to('{device}') or layer.to('{x.device}'))."
+        )
+
+
+def sequence_to_time_major(layer: str, x: Tensor, batch_first: bool) -> tuple[Tensor, bool]:
+    """(T, B, in) view of the input and whether it was unbatched (2-D)."""
+    if x.ndim == 2:
+        return x.reshape(x.shape[0], 1, x.shape[1]), True
+    if x.ndim != 3:
+        layout = "(batch, seq, input_size)" if batch_first else "(seq, batch, input_size)"
+        raise ValueError(
+            f"{layer}: expected a 3-D input {layout} or an unbatched 2-D input (seq, input_size), "
+            f"but got shape {x.shape}."
+        )
+    return (x.transpose(1, 0, 2) if batch_first else x), False
+
+
+def initial_state(
+    layer: str, state: Any, name: str, x: Tensor, num_layers: int, batch: int, hidden: int, unbatched: bool
+) -> Tensor | None:
+    """The initial state as (num_layers, batch, hidden), or None when not given."""
+    if state is None:
+        return None
+    state = as_tensor_like(state, x, name, layer)
+    expected = (num_layers, hidden) if unbatched else (num_layers, batch, hidden)
+    if state.shape != expected:
+        raise ValueError(
+            f"{layer}: expected {name} of shape {expected} (num_layers, {'' if unbatched else 'batch, '}hidden_size), "
+            f"but got {state.shape}."
+        )
+    return state.reshape(num_layers, 1, hidden) if unbatched else state
