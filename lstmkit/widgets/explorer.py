@@ -1,0 +1,377 @@
+"""Gate explorers: sliders for a one-unit cell's inputs and weights, every intermediate live.
+
+>>> from lstmkit.widgets import learn_gate_explorer, cell_explorer
+>>> learn_gate_explorer()                       # the learn gate alone
+>>> cell_explorer(learn_gate=my_learn_gate)     # the whole cell, with your learn gate
+
+The explorer calls the gate functions (``lstmkit.gates``' or yours, same signatures)
+on ``(1, 1)`` tensors made from the sliders and shows exactly what they return, read
+with ``Tensor.item()``. When one of them raises, the explorer says which one and why.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import gates
+from ..autograd.tensor import Tensor, tensor
+from ._readout import GATE_COLOURS, error_box, readout_table
+from .diagram import cell_svg
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+GATES = ("learn", "forget", "remember", "use", "cell")
+
+#: slider key -> (label HTML, default value); W_x_stm and W_x_event are the two entries of W_x (1 x 2).
+SLIDERS: dict[str, tuple[str, float]] = {
+    "event": ("Event E<sub>t</sub>", 1.0),
+    "stm_prev": ("STM<sub>t−1</sub>", 0.5),
+    "ltm_prev": ("LTM<sub>t−1</sub>", 1.5),
+    "W_n_stm": ("W<sub>n</sub> · STM", 0.5),
+    "W_n_event": ("W<sub>n</sub> · E", 1.0),
+    "b_n": ("b<sub>n</sub>", 0.0),
+    "W_i_stm": ("W<sub>i</sub> · STM", -0.5),
+    "W_i_event": ("W<sub>i</sub> · E", 1.0),
+    "b_i": ("b<sub>i</sub>", 0.0),
+    "W_f_stm": ("W<sub>f</sub> · STM", 0.5),
+    "W_f_event": ("W<sub>f</sub> · E", -0.5),
+    "b_f": ("b<sub>f</sub>", 1.5),
+    "W_v_stm": ("W<sub>v</sub> · STM", 1.0),
+    "W_v_event": ("W<sub>v</sub> · E", 0.5),
+    "b_v": ("b<sub>v</sub>", -0.5),
+    "W_u": ("W<sub>u</sub>", 1.0),
+    "b_u": ("b<sub>u</sub>", 0.0),
+}
+GROUPS = {
+    "input": ("Inputs", ["event", "stm_prev", "ltm_prev"]),
+    "learn": ("learn gate weights", ["W_n_stm", "W_n_event", "b_n", "W_i_stm", "W_i_event", "b_i"]),
+    "forget": ("forget gate weights", ["W_f_stm", "W_f_event", "b_f"]),
+    "use": ("use gate weights", ["W_v_stm", "W_v_event", "b_v", "W_u", "b_u"]),
+}
+OUTPUTS = {
+    "learn": ["N_t", "i_t", "learn_output"],
+    "forget": ["f_t", "forget_output"],
+    "remember": ["ltm_t"],
+    "use": ["U_t", "V_t", "stm_t"],
+}
+TITLES = {
+    "learn": "The learn gate: what to learn from this Event",
+    "forget": "The forget gate: what to keep of the Long Term Memory",
+    "remember": "The remember gate: the new Long Term Memory",
+    "use": "The use gate: the new Short Term Memory",
+    "cell": "One LSTM cell: Event, STM and LTM in, new LTM and STM out",
+}
+
+
+class GateFunctionError(RuntimeError):
+    """A gate function raised or returned something the explorer cannot show."""
+
+
+def steps_needed(gate: str, variant: str) -> list[str]:
+    """The gate functions to call, in order, for an explorer of ``gate`` and a use-gate ``variant``."""
+    if gate == "learn":
+        return ["learn"]
+    if gate == "forget":
+        return ["forget"]
+    if gate == "use" and variant == "article":
+        return ["forget", "use"]
+    return ["learn", "forget", "remember", "use"] if gate in ("use", "cell") else ["learn", "forget", "remember"]
+
+
+def _slider(key: str) -> widgets.FloatSlider:
+    label, value = SLIDERS[key]
+    slider = widgets.FloatSlider(
+        value=value, min=-3.0, max=3.0, step=0.01, description=label, description_allow_html=True,
+        readout_format=".2f", continuous_update=True,
+        style={"description_width": "112px"}, layout=widgets.Layout(width="340px"),
+    )
+    slider.add_class(f"lstmkit-slider-{key}")
+    return slider
+
+
+def _name_of(fn: Callable) -> str:
+    module = getattr(fn, "__module__", "") or ""
+    name = getattr(fn, "__qualname__", repr(fn))
+    return f"lstmkit.gates.{name}" if module == "lstmkit.gates" else f"your {name}"
+
+
+def _describe_exception(role: str, fn: Callable, error: BaseException) -> str:
+    """``learn_gate (your my_gate) raised ZeroDivisionError: ...`` plus the failing line."""
+    text = f"{role} ({_name_of(fn)}) raised {type(error).__name__}: {error}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__)[1:] if not f.filename.startswith(_PACKAGE_DIR)]
+    if frames:
+        last = frames[-1]
+        line = (last.line or "").strip()
+        text += f"\n  at line {last.lineno} of {last.name}" + (f": {line}" if line else "")
+    return text + "\nFix the function and move a slider (or call .refresh()) to try again."
+
+
+def _one_value(role: str, fn: Callable, what: str, value: Any) -> float:
+    """The single number in ``value`` (a Tensor of one element) via ``.item()``."""
+    if not isinstance(value, Tensor):
+        raise GateFunctionError(
+            f"{role} ({_name_of(fn)}) returned {type(value).__name__} for {what}; expected an lstmkit "
+            "Tensor of shape (1, 1). Build results from the Tensors you were given (x.tanh(), a @ W.T, ...)."
+        )
+    if value.size != 1:
+        raise GateFunctionError(
+            f"{role} ({_name_of(fn)}) returned {what} of shape {value.shape}; this explorer has one unit "
+            "and one batch row, so expected shape (1, 1)."
+        )
+    return float(value.item())
+
+
+def _parts(role: str, fn: Callable, result: Any, names: list[str]) -> list[Any]:
+    """Unpack a gate's tuple result (a NamedTuple or a plain tuple) into ``names``."""
+    if not isinstance(result, tuple) or len(result) != len(names):
+        raise GateFunctionError(
+            f"{role} ({_name_of(fn)}) returned {type(result).__name__}; expected a tuple of "
+            f"{len(names)} Tensors ({', '.join(names)}), like lstmkit.gates.{role} returns."
+        )
+    return list(result)
+
+
+class GateExplorer(widgets.VBox):
+    """Sliders for one gate (or the whole cell) of a one-unit LSTM and its values, live.
+
+    ``gate``: ``"learn"``, ``"forget"``, ``"remember"``, ``"use"`` or ``"cell"``.
+    ``variant``: the use gate's form, ``"article"`` or ``"standard"`` (a switch in the widget).
+    ``learn_gate`` ... ``use_gate``: functions with ``lstmkit.gates``' signatures to use
+    instead of the library's. Every tensor is ``(1, 1)`` (one batch row, one unit), every
+    ``W`` is ``(1, 2)`` over ``[STM, E]``, ``W_u`` is ``(1, 1)``, every bias ``(1,)``.
+
+    After each change, ``values`` holds the displayed numbers (keys ``N_t``, ``i_t``,
+    ``learn_output``, ``f_t``, ``forget_output``, ``ltm_t``, ``U_t``, ``V_t``, ``stm_t``)
+    and ``error`` the message shown, or None.
+    """
+
+    def __init__(
+        self,
+        gate: str = "cell",
+        *,
+        variant: str = "article",
+        learn_gate: Callable | None = None,
+        forget_gate: Callable | None = None,
+        remember_gate: Callable | None = None,
+        use_gate: Callable | None = None,
+        **initial: float,
+    ) -> None:
+        if gate not in GATES:
+            raise ValueError(f"GateExplorer: gate must be one of {GATES}, got {gate!r}.")
+        if variant not in gates.VARIANTS:
+            raise ValueError(f"GateExplorer: variant must be 'article' or 'standard', got {variant!r}.")
+        unknown = sorted(set(initial) - set(SLIDERS))
+        if unknown:
+            raise TypeError(f"GateExplorer: unknown slider(s) {unknown}; the sliders are {list(SLIDERS)}.")
+        self.gate = gate
+        self.functions: dict[str, Callable] = {
+            "learn": learn_gate or gates.learn_gate,
+            "forget": forget_gate or gates.forget_gate,
+            "remember": remember_gate or gates.remember_gate,
+            "use": use_gate or gates.use_gate,
+        }
+        self.sliders = {key: _slider(key) for key in SLIDERS}
+        for key, value in initial.items():
+            self.sliders[key].value = value
+        self.variant_switch = widgets.ToggleButtons(
+            options=[("article use gate", "article"), ("standard (PyTorch) use gate", "standard")],
+            value=variant, description="Use gate:", style={"button_width": "200px"},
+        )
+        self.variant_switch.add_class("lstmkit-variant")
+        self.message = widgets.HTML()
+        self.readout = widgets.HTML()
+        self.diagram = widgets.HTML()
+        self.diagram.add_class("lstmkit-diagram")
+        self.values: dict[str, float | None] = {}
+        self.error: str | None = None
+        self._boxes = {name: self._group(name) for name in GROUPS}
+        colour = GATE_COLOURS.get(gate, "#333") if gate != "cell" else "#333"
+        title = widgets.HTML(f'<h3 style="margin:4px 0;color:{colour}">{TITLES[gate]}</h3>')
+        columns = self._columns()
+        has_switch = gate in ("use", "cell")
+        super().__init__(
+            [title, *([self.variant_switch] if has_switch else []), self.message,
+             widgets.HBox(columns + [self.readout], layout=widgets.Layout(flex_flow="row wrap")),
+             self.diagram],
+        )
+        self.add_class("lstmkit-explorer")
+        self.add_class(f"lstmkit-explorer-{gate}")
+        for slider in self.sliders.values():
+            slider.observe(self._on_change, names="value")
+        self.variant_switch.observe(self._on_change, names="value")
+        self.refresh()
+
+    # ------------------------------------------------------------------ layout
+
+    def _group(self, name: str) -> widgets.VBox:
+        title, keys = GROUPS[name]
+        colour = GATE_COLOURS[name]
+        head = widgets.HTML(f'<b style="color:{colour}">{title}</b>')
+        return widgets.VBox([head, *[self.sliders[k] for k in keys]])
+
+    def _columns(self) -> list[widgets.Widget]:
+        b = self._boxes
+        if self.gate in ("learn", "forget"):
+            return [widgets.VBox([b["input"], b[self.gate]])]
+        return [widgets.VBox([b["input"], b["learn"]]), widgets.VBox([b["forget"], b["use"]])]
+
+    def _show_needed_sliders(self, steps: list[str]) -> None:
+        """Hide the sliders this explorer's computation does not read."""
+        needed = {"event", "stm_prev"}
+        if "forget" in steps:
+            needed |= {"ltm_prev", *GROUPS["forget"][1]}
+        if "learn" in steps:
+            needed |= set(GROUPS["learn"][1])
+        if "use" in steps:
+            needed |= {"W_v_stm", "W_v_event", "b_v"}
+            if self.variant == "article":
+                needed |= {"W_u", "b_u"}
+        for key, slider in self.sliders.items():
+            slider.layout.display = None if key in needed else "none"
+        for name, box in self._boxes.items():
+            visible = any(k in needed for k in GROUPS[name][1])
+            box.layout.display = None if visible else "none"
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def variant(self) -> str:
+        """The use gate's form now selected: ``"article"`` or ``"standard"``."""
+        return self.variant_switch.value
+
+    def inputs(self) -> dict[str, Tensor]:
+        """The current slider values as the gate functions receive them.
+
+        Keys: ``event``, ``stm_prev``, ``ltm_prev`` (each (1, 1)) and the weights
+        ``W_n, b_n, W_i, b_i, W_f, b_f, W_v, b_v`` ((1, 2) and (1,)), ``W_u`` (1, 1), ``b_u`` (1,).
+        """
+        s = {key: slider.value for key, slider in self.sliders.items()}
+        out = {name: tensor([[s[name]]]) for name in ("event", "stm_prev", "ltm_prev")}
+        for g in "nifv":
+            out[f"W_{g}"] = tensor([[s[f"W_{g}_stm"], s[f"W_{g}_event"]]])
+            out[f"b_{g}"] = tensor([s[f"b_{g}"]])
+        out["W_u"] = tensor([[s["W_u"]]])
+        out["b_u"] = tensor([s["b_u"]])
+        return out
+
+    def set(self, **values: float) -> None:
+        """Move several sliders at once (keys as in ``sliders``), then recompute once."""
+        unknown = sorted(set(values) - set(self.sliders))
+        if unknown:
+            raise TypeError(f"GateExplorer.set: unknown slider(s) {unknown}; the sliders are {list(SLIDERS)}.")
+        self._holding = True
+        try:
+            for key, value in values.items():
+                self.sliders[key].value = value
+        finally:
+            self._holding = False
+        self.refresh()
+
+    _holding = False
+
+    def _on_change(self, change: dict) -> None:
+        if not self._holding:
+            self.refresh()
+
+    # ------------------------------------------------------------------ computing
+
+    def compute(self) -> dict[str, float]:
+        """Call the gate functions for the current sliders; the values they return, as floats.
+
+        Raises GateFunctionError naming the function that failed.
+        """
+        x = self.inputs()
+        f = self.functions
+        values: dict[str, float] = {}
+        tensors: dict[str, Tensor] = {}
+
+        def call(role: str, *args: Any, **kwargs: Any) -> Any:
+            fn = f[role]
+            try:
+                return fn(*args, **kwargs)
+            except GateFunctionError:
+                raise
+            except Exception as error:
+                raise GateFunctionError(_describe_exception(f"{role}_gate", fn, error)) from error
+
+        def keep(role: str, names: list[str], keys: list[str], parts: list[Any]) -> None:
+            for name, key, part in zip(names, keys, parts, strict=True):
+                values[key] = _one_value(f"{role}_gate", f[role], name, part)
+                tensors[key] = part
+
+        for step in steps_needed(self.gate, self.variant):
+            if step == "learn":
+                result = call("learn", x["stm_prev"], x["event"], x["W_n"], x["b_n"], x["W_i"], x["b_i"])
+                names = ["output", "N_t", "i_t"]
+                keep("learn", names, ["learn_output", "N_t", "i_t"], _parts("learn_gate", f["learn"], result, names))
+            elif step == "forget":
+                result = call("forget", x["stm_prev"], x["event"], x["ltm_prev"], x["W_f"], x["b_f"])
+                names = ["output", "f_t"]
+                keep("forget", names, ["forget_output", "f_t"], _parts("forget_gate", f["forget"], result, names))
+            elif step == "remember":
+                result = call("remember", tensors["forget_output"], tensors["learn_output"])
+                keep("remember", ["LTM_t"], ["ltm_t"], [result])
+            else:
+                if self.variant == "article":
+                    result = call("use", x["stm_prev"], x["event"], x["W_v"], x["b_v"], variant="article",
+                                  forget_output=tensors["forget_output"], W_u=x["W_u"], b_u=x["b_u"])
+                else:
+                    result = call("use", x["stm_prev"], x["event"], x["W_v"], x["b_v"], variant="standard",
+                                  ltm=tensors["ltm_t"])
+                names = ["output", "U_t", "V_t"]
+                keep("use", names, ["stm_t", "U_t", "V_t"], _parts("use_gate", f["use"], result, names))
+        return values
+
+    def refresh(self) -> None:
+        """Recompute every value from the sliders and redraw the numbers and the diagram."""
+        steps = steps_needed(self.gate, self.variant)
+        self._show_needed_sliders(steps)
+        inputs = {key: float(self.sliders[key].value) for key in ("event", "stm_prev", "ltm_prev")}
+        try:
+            computed: dict[str, float | None] = dict(self.compute())
+            self.error = None
+            self.message.value = ""
+        except GateFunctionError as error:
+            computed = {}
+            self.error = str(error)
+            self.message.value = error_box(self.error)
+        keys = [key for step in steps for key in OUTPUTS[step]]
+        self.values = {key: computed.get(key) for key in keys}
+        if "forget" not in steps:
+            inputs["ltm_prev"] = None  # type: ignore[assignment]
+        self.readout.value = readout_table(self.values, keys, "Values now (what the gate functions return)")
+        focus = {self.gate} if self.gate != "cell" else None
+        self.diagram.value = cell_svg({**inputs, **self.values}, variant=self.variant, focus=focus)
+
+
+def learn_gate_explorer(learn_gate: Callable | None = None, **initial: float) -> GateExplorer:
+    """Sliders for Event, STM and the learn gate's W_n, b_n, W_i, b_i; shows N_t, i_t, N_t ⊙ i_t."""
+    return GateExplorer("learn", learn_gate=learn_gate, **initial)
+
+
+def forget_gate_explorer(forget_gate: Callable | None = None, **initial: float) -> GateExplorer:
+    """Sliders for Event, STM, LTM and W_f, b_f; shows f_t and LTM_{t-1} ⊙ f_t."""
+    return GateExplorer("forget", forget_gate=forget_gate, **initial)
+
+
+def remember_gate_explorer(remember_gate: Callable | None = None, **initial: float) -> GateExplorer:
+    """The learn and forget gates feeding the remember gate; shows the new LTM_t."""
+    return GateExplorer("remember", remember_gate=remember_gate, **initial)
+
+
+def use_gate_explorer(use_gate: Callable | None = None, variant: str = "article", **initial: float) -> GateExplorer:
+    """The use gate in either variant (a switch); shows U_t, V_t and the new STM_t."""
+    return GateExplorer("use", use_gate=use_gate, variant=variant, **initial)
+
+
+def cell_explorer(variant: str = "article", **functions_and_initial: Any) -> GateExplorer:
+    """The whole cell: every slider, every intermediate, the diagram and the use-gate switch.
+
+    Pass ``learn_gate=...``, ``forget_gate=...``, ``remember_gate=...``, ``use_gate=...``
+    to see your own functions at work, and slider values (``event=1.5``) to start from.
+    """
+    return GateExplorer("cell", variant=variant, **functions_and_initial)

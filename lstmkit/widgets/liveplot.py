@@ -1,0 +1,141 @@
+"""A live training plot: the loss (and a validation metric) redrawn as training goes.
+
+>>> plot = LivePlot()
+>>> train(model, data, live_plot=plot)      # the loop calls plot.update(step, loss, val)
+>>> plot.close()                            # the final picture, whatever the throttle skipped
+
+One ``ipywidgets.Image`` is updated in place with PNG bytes, at most once per
+``min_interval_s`` seconds, so the plot never flickers and a fast loop is not slowed
+down by drawing. Without a notebook front end (a script, or a headless nbclient run)
+nothing is displayed; the history is kept and ``close()`` or ``png()`` renders it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ._figure import new_figure, png_bytes
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (where a widget can be displayed)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class LivePlot:
+    """Loss (left axis) and an optional validation metric (right axis) against the step.
+
+    ``update(step, loss, val=None)`` records one point; ``steps``, ``losses`` and ``vals``
+    (None where no validation was given) hold the history, all of one length.
+    ``min_interval_s`` throttles redrawing; ``display="auto"`` shows the widget at the
+    first update when running in a Jupyter kernel (``True``: always, ``False``: never).
+    """
+
+    def __init__(
+        self,
+        title: str = "Training",
+        *,
+        loss_label: str = "loss",
+        val_label: str = "validation",
+        min_interval_s: float = 0.5,
+        log_loss: bool = False,
+        display: bool | str = "auto",
+    ) -> None:
+        self.title, self.loss_label, self.val_label = title, loss_label, val_label
+        self.min_interval_s = min_interval_s
+        self.log_loss = log_loss
+        self.steps: list[int] = []
+        self.losses: list[float] = []
+        self.vals: list[float | None] = []
+        self.renders = 0
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
+        self.image.add_class("lstmkit-liveplot")
+        self._display = display
+        self._shown = False
+        self._last_render = -math.inf
+        self._figure = None
+
+    # ------------------------------------------------------------------ recording
+
+    def update(self, step: int, loss: float, val: float | None = None) -> None:
+        """Record the loss (and validation metric) at ``step``; redraw if the throttle allows."""
+        self.steps.append(int(step))
+        self.losses.append(float(loss))
+        self.vals.append(None if val is None else float(val))
+        if not self._shown and (self._display is True or (self._display == "auto" and _in_kernel())):
+            self.show()
+        if self._shown and time.monotonic() - self._last_render >= self.min_interval_s:
+            self.redraw()
+
+    def show(self) -> None:
+        """Display the plot's widget in the notebook (done for you at the first update)."""
+        from IPython.display import display
+
+        self._shown = True
+        display(self.image)
+
+    def _ipython_display_(self) -> None:
+        self.show()
+        self.redraw()
+
+    # ------------------------------------------------------------------ drawing
+
+    def png(self) -> bytes:
+        """The whole history drawn now, as PNG bytes."""
+        figure = self._figure or self._make_figure()
+        self._figure = figure
+        loss_ax, val_ax = figure.axes
+        loss_line, = loss_ax.lines
+        val_line, = val_ax.lines
+        loss_line.set_data(self.steps, self.losses)
+        pairs = [(s, v) for s, v in zip(self.steps, self.vals, strict=True) if v is not None]
+        val_line.set_data([s for s, _ in pairs], [v for _, v in pairs])
+        val_ax.set_visible(bool(pairs))
+        for ax in (loss_ax, val_ax):
+            ax.relim()
+            ax.autoscale_view()
+        latest = f"step {self.steps[-1]}: {self.loss_label} {self.losses[-1]:.4g}" if self.steps else "no steps yet"
+        if pairs:
+            latest += f", {self.val_label} {pairs[-1][1]:.4g}"
+        loss_ax.set_title(f"{self.title} — {latest}", fontsize=10)
+        self.renders += 1
+        return png_bytes(figure)
+
+    def _make_figure(self):  # noqa: ANN202 - a matplotlib Figure
+        figure = new_figure(6.4, 3.0)
+        loss_ax = figure.add_subplot()
+        loss_ax.plot([], [], color="#1f77b4", linewidth=1.5, label=self.loss_label)
+        loss_ax.set_xlabel("step")
+        loss_ax.set_ylabel(self.loss_label, color="#1f77b4")
+        if self.log_loss:
+            loss_ax.set_yscale("log")
+        loss_ax.grid(alpha=0.3)
+        val_ax = loss_ax.twinx()
+        val_ax.plot([], [], color="#e65100", marker="o", markersize=3, linewidth=1.2, label=self.val_label)
+        val_ax.set_ylabel(self.val_label, color="#e65100")
+        return figure
+
+    def redraw(self) -> None:
+        """Draw the history into the widget now, ignoring the throttle."""
+        self.image.value = self.png()
+        self._last_render = time.monotonic()
+
+    def close(self) -> bytes:
+        """Final drawing with every recorded point (the widget too, if shown); returns the PNG."""
+        self.redraw()
+        return self.image.value
+
+    def save(self, path: str | Path) -> Path:
+        """Write the current picture to ``path`` as PNG; returns the path."""
+        path = Path(path)
+        path.write_bytes(self.png())
+        return path
