@@ -85,7 +85,8 @@ class LivePlot:
 
     def _ipython_display_(self) -> None:
         self.show()
-        self.redraw()
+        if self.steps:
+            self.redraw()
 
     # ------------------------------------------------------------------ drawing
 
@@ -124,15 +125,16 @@ class LivePlot:
         val_ax.set_ylabel(self.val_label, color="#e65100")
         return figure
 
-    def redraw(self) -> None:
-        """Draw the history into the widget now, ignoring the throttle."""
-        self.image.value = self.png()
+    def redraw(self) -> bytes:
+        """Draw the history into the widget now, ignoring the throttle; returns the PNG."""
+        png = self.png()
+        self.image.value = png
         self._last_render = time.monotonic()
+        return png
 
     def close(self) -> bytes:
         """Final drawing with every recorded point (the widget too, if shown); returns the PNG."""
-        self.redraw()
-        return self.image.value
+        return self.redraw()
 
     def save(self, path: str | Path) -> Path:
         """Write the current picture to ``path`` as PNG; returns the path."""
