@@ -1,0 +1,194 @@
+"""SGD, Adam and clip_grad_norm_: torch's update rules, state save/load, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import lstmkit as lk
+from lstmkit import nn, optim
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch is not installed; the comparison needs it")
+
+
+def _problem(seed=0):
+    """Two parameters and a fixed quadratic-ish loss with a known gradient per step."""
+    gen = np.random.default_rng(seed)
+    return gen.standard_normal((3, 4)), gen.standard_normal(4), gen.standard_normal((5, 3))
+
+
+def _loss_lk(w, b, x):
+    return ((x @ w + b).tanh() ** 2).sum()
+
+
+def _run_lk(make_opt, steps, seed=0):
+    w0, b0, x = _problem(seed)
+    w, b = lk.tensor(w0, requires_grad=True), lk.tensor(b0, requires_grad=True)
+    opt = make_opt([w, b])
+    for _ in range(steps):
+        opt.zero_grad()
+        _loss_lk(w, b, lk.tensor(x)).backward()
+        opt.step()
+    return w.numpy(), b.numpy()
+
+
+def _run_torch(torch, make_opt, steps, seed=0):
+    w0, b0, x = _problem(seed)
+    w, b = torch.tensor(w0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    opt = make_opt([w, b])
+    for _ in range(steps):
+        opt.zero_grad()
+        (torch.tanh(torch.from_numpy(x) @ w + b) ** 2).sum().backward()
+        opt.step()
+    return w.detach().numpy(), b.detach().numpy()
+
+
+SGD_CASES = [
+    dict(lr=0.1),
+    dict(lr=0.05, momentum=0.9),
+    dict(lr=0.05, momentum=0.9, weight_decay=0.01),
+    dict(lr=0.05, momentum=0.8, dampening=0.1),
+    dict(lr=0.05, momentum=0.9, nesterov=True),
+]
+
+
+@pytest.mark.parametrize("options", SGD_CASES)
+def test_sgd_matches_torch_for_several_steps(torch, options):
+    ours = _run_lk(lambda p: optim.SGD(p, **options), 6)
+    theirs = _run_torch(torch, lambda p: torch.optim.SGD(p, **options), 6)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+ADAM_CASES = [dict(lr=0.01), dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6), dict(lr=0.01, weight_decay=0.1)]
+
+
+@pytest.mark.parametrize("options", ADAM_CASES)
+def test_adam_matches_torch_for_several_steps(torch, options):
+    ours = _run_lk(lambda p: optim.Adam(p, **options), 8)
+    theirs = _run_torch(torch, lambda p: torch.optim.Adam(p, **options), 8)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_plain_sgd_step_is_minus_lr_times_grad():
+    p = lk.tensor([1.0, -2.0], requires_grad=True)
+    p.grad = np.array([0.5, 0.25], dtype="float32")
+    optim.SGD([p], lr=0.1).step()
+    np.testing.assert_allclose(p.numpy(), [0.95, -2.025], rtol=1e-6)
+
+
+def test_first_adam_step_moves_each_weight_by_about_lr():
+    p = lk.tensor([1.0, -2.0, 3.0], dtype="float64", requires_grad=True)
+    p.grad = np.array([10.0, -0.1, 1e-3])
+    optim.Adam([p], lr=0.01).step()
+    np.testing.assert_allclose(p.numpy(), [0.99, -1.99, 2.99], rtol=1e-5)
+
+
+def test_zero_grad_clears_gradients_and_params_without_grad_are_skipped():
+    a, b = lk.tensor([1.0], requires_grad=True), lk.tensor([2.0], requires_grad=True)
+    a.grad = np.array([1.0], dtype="float32")
+    opt = optim.SGD([a, b], lr=1.0)
+    opt.step()
+    assert a.numpy()[0] == 0.0 and b.numpy()[0] == 2.0
+    opt.zero_grad()
+    assert a.grad is None
+    a.grad = np.array([1.0], dtype="float32")
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.grad, [0.0])
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.Adam(p, lr=0.01), lambda p: optim.SGD(p, lr=0.05, momentum=0.9)])
+def test_state_dict_round_trip_continues_exactly_like_an_uninterrupted_run(make):
+    uninterrupted = _run_lk(make, 6)
+    w0, b0, x = _problem()
+    w, b = lk.tensor(w0, requires_grad=True), lk.tensor(b0, requires_grad=True)
+    opt = make([w, b])
+    for _ in range(3):
+        opt.zero_grad()
+        _loss_lk(w, b, lk.tensor(x)).backward()
+        opt.step()
+    saved = opt.state_dict()
+    assert all(isinstance(v, np.ndarray) for s in saved["state"].values() for v in s.values() if not np.isscalar(v))
+    w2, b2 = lk.tensor(w.numpy(), requires_grad=True), lk.tensor(b.numpy(), requires_grad=True)
+    resumed = make([w2, b2])
+    resumed.load_state_dict(saved)
+    for _ in range(3):
+        resumed.zero_grad()
+        _loss_lk(w2, b2, lk.tensor(x)).backward()
+        resumed.step()
+    np.testing.assert_allclose(w2.numpy(), uninterrupted[0], rtol=1e-12)
+    np.testing.assert_allclose(b2.numpy(), uninterrupted[1], rtol=1e-12)
+
+
+def test_optimizer_state_dict_from_another_model_is_rejected_and_changes_nothing():
+    small = nn.Linear(2, 3)
+    opt = optim.Adam(small.parameters(), lr=0.1)
+    small(lk.ones(1, 2)).sum().backward()
+    opt.step()
+    other = nn.Linear(2, 4)
+    other_opt = optim.Adam(other.parameters(), lr=0.5)
+    other(lk.ones(1, 2)).sum().backward()
+    other_opt.step()
+    before = opt.state_dict()
+    with pytest.raises(optim.OptimizerStateError, match="shape \\(4, 2\\).*\\(3, 2\\)"):
+        opt.load_state_dict(other_opt.state_dict())
+    after = opt.state_dict()
+    assert after["param_groups"][0]["lr"] == 0.1
+    np.testing.assert_array_equal(after["state"][0]["exp_avg"], before["state"][0]["exp_avg"])
+    with pytest.raises(optim.OptimizerStateError, match="groups of sizes"):
+        opt.load_state_dict(optim.Adam(nn.LSTM(2, 3).parameters()).state_dict())
+
+
+def test_param_groups_carry_their_own_learning_rates():
+    a, b = lk.tensor([1.0], requires_grad=True), lk.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    a.grad = np.ones(1, dtype="float32")
+    b.grad = np.ones(1, dtype="float32")
+    opt.step()
+    np.testing.assert_allclose([a.numpy()[0], b.numpy()[0]], [0.9, 0.5])
+    opt.param_groups[0]["lr"] = 0.0
+    opt.step()
+    assert a.numpy()[0] == pytest.approx(0.9)
+
+
+def test_optimizer_arguments_are_checked():
+    with pytest.raises(TypeError, match="not a single Tensor"):
+        optim.SGD(lk.tensor([1.0], requires_grad=True), lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.Adam([])
+    with pytest.raises(ValueError, match="lr must be >= 0"):
+        optim.SGD([lk.tensor([1.0], requires_grad=True)], lr=-1)
+    with pytest.raises(ValueError, match="betas"):
+        optim.Adam([lk.tensor([1.0], requires_grad=True)], betas=(0.9, 1.0))
+
+
+def test_clip_grad_norm_scales_gradients_to_max_norm_and_returns_the_old_norm():
+    a, b = lk.tensor([0.0, 0.0], requires_grad=True), lk.tensor([0.0], requires_grad=True)
+    a.grad = np.array([3.0, 0.0], dtype="float32")
+    b.grad = np.array([4.0], dtype="float32")
+    total = optim.clip_grad_norm_([a, b], 1.0)
+    assert isinstance(total, float) and total == pytest.approx(5.0)
+    np.testing.assert_allclose(np.concatenate([a.grad, b.grad]), [0.6, 0.0, 0.8], rtol=1e-5)
+    assert optim.clip_grad_norm_([a, b], 10.0) == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(np.concatenate([a.grad, b.grad]), [0.6, 0.0, 0.8], rtol=1e-5)
+
+
+def test_clip_grad_norm_matches_torch_for_two_and_infinity_norms(torch):
+    gen = np.random.default_rng(3)
+    grads = [gen.standard_normal((3, 4)).astype("float32"), gen.standard_normal(5).astype("float32")]
+    for norm_type in (2.0, math.inf):
+        ours = [lk.tensor(np.zeros_like(g), requires_grad=True) for g in grads]
+        theirs = [torch.zeros(g.shape, requires_grad=True) for g in grads]
+        for o, t, g in zip(ours, theirs, grads, strict=True):
+            o.grad, t.grad = g.copy(), torch.from_numpy(g.copy())
+        total = optim.clip_grad_norm_(ours, 0.5, norm_type=norm_type)
+        total_t = torch.nn.utils.clip_grad_norm_(theirs, 0.5, norm_type=norm_type)
+        assert total == pytest.approx(float(total_t), rel=1e-5)
+        for o, t in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-5)
