@@ -116,6 +116,59 @@ def test_explorer_uses_the_learners_function() -> None:
     library = expected_values({**SLIDER_VALUES, **{k: s.value for k, s in explorer.sliders.items()}}, "article")
     assert explorer.values["learn_output"] == pytest.approx(library["learn_output"] * 0.5, rel=1e-6)
     assert explorer.values["N_t"] == library["N_t"]
+    assert explorer.from_library == set()
+    assert len(explorer.notes) == 1 and "Your learn gate gives" in explorer.notes[0]
+    assert f"lstmkit.gates gives {library['learn_output']:.4f}" in explorer.message.value
+
+
+def exercise_gates():
+    """Learner answers with the course exercises' signatures: each returns its output alone."""
+
+    def join(stm_prev, event):
+        return lk.concat([stm_prev, event], axis=-1)
+
+    def learn_gate(stm_prev, event, W_n, b_n, W_i, b_i):
+        x = join(stm_prev, event)
+        return (x @ W_n.T + b_n).tanh() * (x @ W_i.T + b_i).sigmoid()
+
+    def forget_gate(stm_prev, event, ltm_prev, W_f, b_f):
+        return ltm_prev * (join(stm_prev, event) @ W_f.T + b_f).sigmoid()
+
+    def remember_gate(stm_prev, event, ltm_prev, W_n, b_n, W_i, b_i, W_f, b_f):
+        return forget_gate(stm_prev, event, ltm_prev, W_f, b_f) + learn_gate(stm_prev, event, W_n, b_n, W_i, b_i)
+
+    def use_gate_article(stm_prev, event, forget_output, W_u, b_u, W_v, b_v):
+        return (forget_output @ W_u.T + b_u).tanh() * (join(stm_prev, event) @ W_v.T + b_v).sigmoid()
+
+    def use_gate_standard(stm_prev, event, ltm, W_v, b_v):
+        return ltm.tanh() * (join(stm_prev, event) @ W_v.T + b_v).sigmoid()
+
+    return learn_gate, forget_gate, remember_gate, use_gate_article, use_gate_standard
+
+
+@pytest.mark.parametrize("variant", ["article", "standard"])
+def test_explorer_runs_learner_functions_with_the_exercise_signatures(variant: str) -> None:
+    learn, forget, remember, use_article, use_standard = exercise_gates()
+    explorer = cell_explorer(
+        variant=variant, learn_gate=learn, forget_gate=forget, remember_gate=remember,
+        use_gate=use_article if variant == "article" else use_standard, **SLIDER_VALUES,
+    )
+    expected = expected_values(SLIDER_VALUES, variant)
+    assert explorer.error is None and explorer.notes == []
+    for key in ("learn_output", "forget_output", "ltm_t", "stm_t"):
+        assert explorer.values[key] == pytest.approx(expected[key], rel=1e-6), key
+    # what the learner's functions do not return comes from lstmkit.gates, and says so
+    assert explorer.from_library == {"N_t", "i_t", "f_t", "U_t", "V_t"}
+    assert explorer.values["N_t"] == expected["N_t"]
+    assert "from lstmkit.gates" in explorer.readout.value
+
+
+def test_explorer_says_when_the_learners_use_gate_is_the_other_variant() -> None:
+    *_, use_article, _ = exercise_gates()
+    explorer = use_gate_explorer(use_article)
+    assert explorer.error is None
+    explorer.variant_switch.value = "standard"
+    assert "is the article use gate, but the switch says standard" in explorer.error
 
 
 def test_learner_function_that_raises_is_reported_not_crashing() -> None:
@@ -138,8 +191,10 @@ def test_learner_function_that_raises_is_reported_not_crashing() -> None:
 def test_learner_function_returning_the_wrong_thing_is_explained() -> None:
     explorer = remember_gate_explorer(remember_gate=lambda forget_output, learn_output: 1.0)
     assert "remember_gate" in explorer.error and "expected an lstmkit Tensor" in explorer.error
-    explorer = learn_gate_explorer(lambda *args: lk.tensor([[1.0]]))
-    assert "expected a tuple of 3 Tensors" in explorer.error
+    explorer = learn_gate_explorer(lambda *args: (lk.tensor([[1.0]]), lk.tensor([[1.0]])))
+    assert "tuple of length 2" in explorer.error and "tuple of 3 Tensors (output, N_t, i_t)" in explorer.error
+    explorer = forget_gate_explorer(lambda *args: lk.tensor([[1.0, 2.0]]))
+    assert "shape (1, 2)" in explorer.error and "expected shape (1, 1)" in explorer.error
 
 
 def test_explorer_rejects_unknown_gate_and_slider_names() -> None:

@@ -75,18 +75,22 @@ def bar(value: float | None, scale: float, width: int = 130) -> str:
     return f'<span style="{base}"><span style="{fill}"></span><span style="{mid}"></span></span>'
 
 
-def readout_table(values: dict[str, float | None], keys: list[str], title: str = "") -> str:
-    """An HTML table: symbol, meaning, value and bar for each of ``keys``."""
+def readout_table(
+    values: dict[str, float | None], keys: list[str], title: str = "", tags: dict[str, str] | None = None
+) -> str:
+    """An HTML table: symbol, value, bar and meaning (plus ``tags[key]`` in grey) for each of ``keys``."""
     rows = []
+    tags = tags or {}
     for key in keys:
         q = QUANTITIES[key]
         colour = GATE_COLOURS[q.gate]
+        tag = f' <i style="color:#999">({html.escape(tags[key])})</i>' if key in tags else ""
         rows.append(
             "<tr>"
             f'<td style="padding:2px 8px;color:{colour};font-weight:bold;white-space:nowrap">{q.symbol}</td>'
             f'<td style="padding:2px 8px;text-align:right">{value_span(key, values.get(key))}</td>'
             f'<td style="padding:2px 8px">{bar(values.get(key), q.scale)}</td>'
-            f'<td style="padding:2px 8px;color:#555;font-size:0.9em">{q.meaning}</td>'
+            f'<td style="padding:2px 8px;color:#555;font-size:0.9em">{q.meaning}{tag}</td>'
             "</tr>"
         )
     head = f'<div style="font-weight:bold;margin:4px 0">{title}</div>' if title else ""
@@ -102,4 +106,12 @@ def error_box(message: str) -> str:
     return (
         '<div class="lstmkit-error" style="border:1px solid #d62728;background:#fdecea;color:#8b0000;'
         f'padding:6px 10px;border-radius:4px;font-family:monospace;white-space:normal">{text}</div>'
+    )
+
+
+def note_box(message: str) -> str:
+    """A yellow box for something worth knowing that is not an error."""
+    return (
+        '<div class="lstmkit-note" style="border:1px solid #f0c36d;background:#fff8e1;color:#5d4200;'
+        f'padding:4px 10px;border-radius:4px;margin:2px 0">{html.escape(message)}</div>'
     )

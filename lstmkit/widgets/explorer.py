@@ -11,19 +11,17 @@ with ``Tensor.item()``. When one of them raises, the explorer says which one and
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 
 from .. import gates
 from ..autograd.tensor import Tensor, tensor
-from ._readout import GATE_COLOURS, error_box, readout_table
+from ._compute import Computed, GateFunctionError, run_gates
+from ._readout import GATE_COLOURS, error_box, note_box, readout_table
 from .diagram import cell_svg
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 GATES = ("learn", "forget", "remember", "use", "cell")
 
 #: slider key -> (label HTML, default value); W_x_stm and W_x_event are the two entries of W_x (1 x 2).
@@ -67,10 +65,6 @@ TITLES = {
 }
 
 
-class GateFunctionError(RuntimeError):
-    """A gate function raised or returned something the explorer cannot show."""
-
-
 def steps_needed(gate: str, variant: str) -> list[str]:
     """The gate functions to call, in order, for an explorer of ``gate`` and a use-gate ``variant``."""
     if gate == "learn":
@@ -91,48 +85,6 @@ def _slider(key: str) -> widgets.FloatSlider:
     )
     slider.add_class(f"lstmkit-slider-{key}")
     return slider
-
-
-def _name_of(fn: Callable) -> str:
-    module = getattr(fn, "__module__", "") or ""
-    name = getattr(fn, "__qualname__", repr(fn))
-    return f"lstmkit.gates.{name}" if module == "lstmkit.gates" else f"your {name}"
-
-
-def _describe_exception(role: str, fn: Callable, error: BaseException) -> str:
-    """``learn_gate (your my_gate) raised ZeroDivisionError: ...`` plus the failing line."""
-    text = f"{role} ({_name_of(fn)}) raised {type(error).__name__}: {error}"
-    frames = [f for f in traceback.extract_tb(error.__traceback__)[1:] if not f.filename.startswith(_PACKAGE_DIR)]
-    if frames:
-        last = frames[-1]
-        line = (last.line or "").strip()
-        text += f"\n  at line {last.lineno} of {last.name}" + (f": {line}" if line else "")
-    return text + "\nFix the function and move a slider (or call .refresh()) to try again."
-
-
-def _one_value(role: str, fn: Callable, what: str, value: Any) -> float:
-    """The single number in ``value`` (a Tensor of one element) via ``.item()``."""
-    if not isinstance(value, Tensor):
-        raise GateFunctionError(
-            f"{role} ({_name_of(fn)}) returned {type(value).__name__} for {what}; expected an lstmkit "
-            "Tensor of shape (1, 1). Build results from the Tensors you were given (x.tanh(), a @ W.T, ...)."
-        )
-    if value.size != 1:
-        raise GateFunctionError(
-            f"{role} ({_name_of(fn)}) returned {what} of shape {value.shape}; this explorer has one unit "
-            "and one batch row, so expected shape (1, 1)."
-        )
-    return float(value.item())
-
-
-def _parts(role: str, fn: Callable, result: Any, names: list[str]) -> list[Any]:
-    """Unpack a gate's tuple result (a NamedTuple or a plain tuple) into ``names``."""
-    if not isinstance(result, tuple) or len(result) != len(names):
-        raise GateFunctionError(
-            f"{role} ({_name_of(fn)}) returned {type(result).__name__}; expected a tuple of "
-            f"{len(names)} Tensors ({', '.join(names)}), like lstmkit.gates.{role} returns."
-        )
-    return list(result)
 
 
 class GateExplorer(widgets.VBox):
@@ -188,6 +140,8 @@ class GateExplorer(widgets.VBox):
         self.diagram.add_class("lstmkit-diagram")
         self.values: dict[str, float | None] = {}
         self.error: str | None = None
+        self.notes: list[str] = []
+        self.from_library: set[str] = set()
         self._boxes = {name: self._group(name) for name in GROUPS}
         colour = GATE_COLOURS.get(gate, "#333") if gate != "cell" else "#333"
         title = widgets.HTML(f'<h3 style="margin:4px 0;color:{colour}">{TITLES[gate]}</h3>')
@@ -279,52 +233,12 @@ class GateExplorer(widgets.VBox):
 
     # ------------------------------------------------------------------ computing
 
-    def compute(self) -> dict[str, float]:
-        """Call the gate functions for the current sliders; the values they return, as floats.
+    def compute(self) -> Computed:
+        """Call the gate functions for the current sliders: the values they return, as floats.
 
         Raises GateFunctionError naming the function that failed.
         """
-        x = self.inputs()
-        f = self.functions
-        values: dict[str, float] = {}
-        tensors: dict[str, Tensor] = {}
-
-        def call(role: str, *args: Any, **kwargs: Any) -> Any:
-            fn = f[role]
-            try:
-                return fn(*args, **kwargs)
-            except GateFunctionError:
-                raise
-            except Exception as error:
-                raise GateFunctionError(_describe_exception(f"{role}_gate", fn, error)) from error
-
-        def keep(role: str, names: list[str], keys: list[str], parts: list[Any]) -> None:
-            for name, key, part in zip(names, keys, parts, strict=True):
-                values[key] = _one_value(f"{role}_gate", f[role], name, part)
-                tensors[key] = part
-
-        for step in steps_needed(self.gate, self.variant):
-            if step == "learn":
-                result = call("learn", x["stm_prev"], x["event"], x["W_n"], x["b_n"], x["W_i"], x["b_i"])
-                names = ["output", "N_t", "i_t"]
-                keep("learn", names, ["learn_output", "N_t", "i_t"], _parts("learn_gate", f["learn"], result, names))
-            elif step == "forget":
-                result = call("forget", x["stm_prev"], x["event"], x["ltm_prev"], x["W_f"], x["b_f"])
-                names = ["output", "f_t"]
-                keep("forget", names, ["forget_output", "f_t"], _parts("forget_gate", f["forget"], result, names))
-            elif step == "remember":
-                result = call("remember", tensors["forget_output"], tensors["learn_output"])
-                keep("remember", ["LTM_t"], ["ltm_t"], [result])
-            else:
-                if self.variant == "article":
-                    result = call("use", x["stm_prev"], x["event"], x["W_v"], x["b_v"], variant="article",
-                                  forget_output=tensors["forget_output"], W_u=x["W_u"], b_u=x["b_u"])
-                else:
-                    result = call("use", x["stm_prev"], x["event"], x["W_v"], x["b_v"], variant="standard",
-                                  ltm=tensors["ltm_t"])
-                names = ["output", "U_t", "V_t"]
-                keep("use", names, ["stm_t", "U_t", "V_t"], _parts("use_gate", f["use"], result, names))
-        return values
+        return run_gates(steps_needed(self.gate, self.variant), self.variant, self.functions, self.inputs())
 
     def refresh(self) -> None:
         """Recompute every value from the sliders and redraw the numbers and the diagram."""
@@ -332,18 +246,21 @@ class GateExplorer(widgets.VBox):
         self._show_needed_sliders(steps)
         inputs = {key: float(self.sliders[key].value) for key in ("event", "stm_prev", "ltm_prev")}
         try:
-            computed: dict[str, float | None] = dict(self.compute())
+            computed = self.compute()
             self.error = None
-            self.message.value = ""
+            self.notes = computed.notes
+            self.message.value = "".join(note_box(note) for note in computed.notes)
         except GateFunctionError as error:
-            computed = {}
-            self.error = str(error)
+            computed = Computed()
+            self.error, self.notes = str(error), []
             self.message.value = error_box(self.error)
         keys = [key for step in steps for key in OUTPUTS[step]]
-        self.values = {key: computed.get(key) for key in keys}
+        self.values = {key: computed.values.get(key) for key in keys}
+        self.from_library = computed.from_library
         if "forget" not in steps:
             inputs["ltm_prev"] = None  # type: ignore[assignment]
-        self.readout.value = readout_table(self.values, keys, "Values now (what the gate functions return)")
+        tags = {key: "from lstmkit.gates (your function returns only its output)" for key in computed.from_library}
+        self.readout.value = readout_table(self.values, keys, "Values now (what the gate functions return)", tags)
         focus = {self.gate} if self.gate != "cell" else None
         self.diagram.value = cell_svg({**inputs, **self.values}, variant=self.variant, focus=focus)
 
