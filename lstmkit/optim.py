@@ -236,9 +236,9 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float, norm_typ
     norm_type = float(norm_type)
     xp = backend.xp_of(grads[0])
     if norm_type == math.inf:
-        total = max(float(xp.abs(g).max()) for g in grads)
+        total = max(xp.abs(g).max().item() for g in grads)
     else:
-        total = sum(float((xp.abs(g.astype("float64")) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+        total = sum((xp.abs(g.astype("float64")) ** norm_type).sum().item() for g in grads) ** (1.0 / norm_type)
     coef = float(max_norm) / (total + 1e-6)
     if coef < 1.0:
         for g in grads:

@@ -73,10 +73,11 @@ class Embedding(Module):
                 f"Embedding: indices are on {backend.device_of(ids)!r} but the weight is on "
                 f"{self.weight.device!r}; move one of them (Tensor.to / Module.to)."
             )
-        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.num_embeddings):
+        low, high = (ids.min().item(), ids.max().item()) if ids.size else (0, 0)
+        if low < 0 or high >= self.num_embeddings:
             raise IndexError(
                 f"Embedding: indices must lie in [0, {self.num_embeddings - 1}], but range from "
-                f"{int(ids.min())} to {int(ids.max())}. Check the vocabulary size "
+                f"{low} to {high}. Check the vocabulary size "
                 f"(num_embeddings={self.num_embeddings}) against the data."
             )
         return self.weight[ids]
