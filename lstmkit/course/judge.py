@@ -177,11 +177,9 @@ def summarize(exercise: Exercise, results: list[CaseResult]) -> CheckResult:
     """Fold case verdicts into one: passed only when every case passed."""
     failed = [r for r in results if not r.passed]
     if not failed:
-        count = len(results)
-        return CheckResult(
-            exercise.name, True, exercise.points, exercise.points,
-            f"{exercise.name} passed all {count} hidden case{'s' if count != 1 else ''}.", cases=results,
-        )
+        what = "values and gradients match" if exercise.differentiable else "values match"
+        message = f"All {len(results)} hidden cases pass: {what} the reference."
+        return CheckResult(exercise.name, True, exercise.points, exercise.points, message, cases=results)
     first = failed[0]
     if first.failure_kind == "not_implemented":
         message = first.message
