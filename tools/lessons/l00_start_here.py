@@ -27,7 +27,7 @@ CELLS = [
     | folder | what it is for |
     |---|---|
     | `notebooks/NN_topic.ipynb` (this folder) | a **lesson**: explanations, equations, plots and sliders. Nothing in it is graded. |
-    | `exercises/NN_topic.ipynb` | the matching **exercise**: you write one function (a gate, a cell, a clipping routine) and a `check(...)` cell tells you at once whether it is right. |
+    | `exercises/NN_*.ipynb` | the matching **exercise** (same number): you write one function (a gate, a cell, a clipping routine) and a `check(...)` cell tells you at once whether it is right. |
 
     `check(...)` runs your function on cases you have not seen and compares the values
     *and the gradients* with a reference. When something is off it says which output
@@ -43,13 +43,40 @@ CELLS = [
     | 3 forget gate | what the old memory keeps | `forget_gate` |
     | 4 remember gate | how the Long Term Memory is updated | `remember_gate` |
     | 5 use gate | how the Short Term Memory is made, two ways | `use_gate_article`, `use_gate_standard` |
-    | 6 full cell | the gates as one cell, unrolled over time | `lstm_cell`, `unroll` |
-    | 7 gradients through time | why plain RNNs forget, why gradients explode | `clip_grad_norm` |
+    | 6 full cell | the gates as one cell, unrolled over time | `lstm_cell`, `unroll` (in `exercises/06_lstm_cell.ipynb`) |
+    | 7 gradients through time | why plain RNNs forget, why gradients explode | `clip_grad_norm` (in `exercises/07_clip_grad_norm.ipynb`) |
     | 8 train on a GPU | a real training run, text generation, LSTM vs RNN | nothing: you run and read |
 
     Work through them in order: each lesson uses what the earlier ones built.
     """),
     md("""
+    Here is what a check looks like. This `learn_gate` (the subject of lesson 2) has a
+    classic slip: it joins the Event and the Short Term Memory in the wrong order. The
+    feedback says how many hidden cases failed, where the first difference is, and what
+    the slip most likely was:
+    """),
+    code("""
+    # NBVAL_IGNORE_OUTPUT
+    import lstmkit as lk
+    from lstmkit.course import check
+
+
+    def learn_gate(stm_prev, event, W_n, b_n, W_i, b_i):
+        joined = lk.concat([event, stm_prev], axis=-1)       # the slip: Event first
+        return (joined @ W_n.T + b_n).tanh() * (joined @ W_i.T + b_i).sigmoid()
+
+
+    result = check("learn_gate", learn_gate)
+    """),
+    code("""
+    assert not result and result.hint, "the wrong learn_gate must fail with a hint"
+    print("passed:", bool(result))
+    """),
+    md("""
+    In the exercise notebooks you can also write `%%exercise learn_gate` on the first
+    line of the cell that defines your function (after `%load_ext lstmkit.jupyter`):
+    the cell then runs the check by itself every time you run it.
+
     ## Running the notebooks
 
     Run a cell with **Shift + Enter**. Run a notebook from the top (*Run → Run All

@@ -127,9 +127,39 @@ CELLS = [
     """),
     code("""
     w = lk.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
-    h = (x @ w.T).tanh()
+    b = lk.tensor([0.1, -0.2], requires_grad=True)
+    h = (x @ w.T + b).tanh()
+    loss = h.sum()
     print("w is a leaf:", w.is_leaf, "| h is a leaf:", h.is_leaf)
     print(h)
+    """),
+    md("""
+    `draw_graph` draws the whole graph behind a tensor: your tensors on the left (green
+    when they require gradients, grey when they are constants), one rounded box per
+    operation, and the output on the right. Each box shows the shape of what it
+    produced. Backward visits the boxes from right to left. (`w.T` is an operation
+    too: transposing is recorded so that its gradient can be transposed back.)
+    """),
+    code("""
+    # NBVAL_IGNORE_OUTPUT
+    from lstmkit.jupyter import draw_graph
+
+    drawing = draw_graph(loss, {"w": w, "x": x, "b": b})
+    drawing
+    """),
+    code("""
+    assert drawing.nodes == 9   # 3 inputs + transpose, matmul, add, tanh, sum + the output
+    print("nodes drawn:", drawing.nodes)
+    """),
+    md("""
+    In JupyterLab, `%load_ext lstmkit.jupyter` also gives every tensor a richer display
+    (shape, dtype, device, whether it requires gradients, its `grad_fn`, and a preview of
+    the values) whenever a cell ends with a tensor:
+    """),
+    code("""
+    # NBVAL_IGNORE_OUTPUT
+    %load_ext lstmkit.jupyter
+    h
     """),
     md("""
     After `backward()` the engine frees what each node saved for the backward pass
@@ -138,7 +168,6 @@ CELLS = [
     numbers:
     """),
     code("""
-    loss = h.sum()
     loss.backward()
     try:
         loss.backward()
@@ -289,7 +318,7 @@ CELLS = [
     `lk.Function` subclasses, exactly like `Sin` above: a `forward` on arrays that saves
     what `backward` needs, and a `backward` that applies the derivative. The `check(...)`
     cells compare your values and gradients with the engine's on cases you do not see,
-    including large inputs (|x| = 1000), and run gradcheck on your backward.
+    including extreme inputs (up to |x| = 10,000), and run gradcheck on your backward.
 
     Then continue with **`02_learn_gate.ipynb`**, where these two functions become the
     first gate.

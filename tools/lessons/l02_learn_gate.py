@@ -198,9 +198,12 @@ CELLS = [
 
     Open **`exercises/02_learn_gate.ipynb`** and write `learn_gate(stm_prev, event, W_n,
     b_n, W_i, b_i)` from tensor operations (`lk.concat`, `@`, `.T`, `.tanh()`,
-    `.sigmoid()`, `*`), returning `(output, N_t, i_t)` like the library's. The `check`
-    cell compares values and gradients on batches of different sizes. Once it passes,
-    `learn_gate_explorer(learn_gate=your_function)` shows your gate in the explorer.
+    `.sigmoid()`, `*`), returning the gate's output `N_t ⊙ i_t`. The `check` cell
+    compares your values and the gradients with respect to every input with the
+    reference, on batches of different sizes, and names the likely slip when they
+    differ (`[E, STM]` joined the wrong way round, a sigmoid where the tanh belongs, a
+    missing bias). The library's `lstmkit.gates` is off limits inside your answer: the
+    point is to build it.
 
     Next: **`03_forget_gate.ipynb`**, the other half of the memory update.
     """),

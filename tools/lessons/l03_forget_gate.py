@@ -157,9 +157,9 @@ CELLS = [
     ## Your turn
 
     Open **`exercises/03_forget_gate.ipynb`** and write
-    `forget_gate(stm_prev, event, ltm_prev, W_f, b_f)`, returning `(output, f_t)` like the
-    library's. The check compares values and gradients, including the gradient that
-    flows into `ltm_prev`.
+    `forget_gate(stm_prev, event, ltm_prev, W_f, b_f)`, returning the gate's output
+    `LTM_{t-1} ⊙ f_t`. The check compares values and gradients, including the gradient
+    that flows into `ltm_prev` (which, as shown above, should be `f_t`).
 
     Next: **`04_remember_gate.ipynb`**, where the forget and learn gates meet.
     """),

@@ -186,9 +186,10 @@ CELLS = [
     ## Your turn
 
     Open **`exercises/04_remember_gate.ipynb`** and write
-    `remember_gate(forget_output, learn_output)`. It is one line, and the exercise then
-    asks you to use your learn, forget and remember gates together for one step of
-    the Long Term Memory.
+    `remember_gate(stm_prev, event, ltm_prev, W_n, b_n, W_i, b_i, W_f, b_f)`: one full
+    update of the Long Term Memory, computing the learn and forget gates' outputs (reuse
+    your functions from the last two exercises) and returning their sum `LTM_t`. The
+    sum itself is one line; the check makes sure everything feeding it is right too.
 
     Next: **`05_use_gate.ipynb`**, the gate that produces what the cell says, and the
     one place where the article's cell and the standard LSTM differ.

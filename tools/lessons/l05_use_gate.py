@@ -220,12 +220,16 @@ CELLS = [
     md("""
     ## Your turn
 
-    Open **`exercises/05_use_gate.ipynb`** and write both variants:
-    `use_gate_article(stm_prev, event, forget_output, W_v, b_v, W_u, b_u)` and
-    `use_gate_standard(stm_prev, event, ltm, W_v, b_v)`, each returning
-    `(output, U_t, V_t)`. The check feeds both the same inputs, like section 1 above, and
-    has a hint ready for the most common mix-up: using `LTM_t` in the article's variant,
-    or `LTM_{t-1} ⊙ f_t` in the standard one.
+    Open **`exercises/05_use_gate.ipynb`** and write both variants, each returning the
+    new Short Term Memory `STM_t`:
+
+    * `use_gate_article(stm_prev, event, forget_output, W_u, b_u, W_v, b_v)`, with
+      `U_t = tanh(W_u (LTM_{t-1} ⊙ f_t) + b_u)` (mind the orientation: `W_u` has one row
+      per output unit, like every weight matrix here);
+    * `use_gate_standard(stm_prev, event, ltm, W_v, b_v)`, with `U_t = tanh(LTM_t)`.
+
+    Notice what each signature receives: the article's variant is handed the forget
+    gate's output, the standard one the new memory. That is the whole difference.
 
     Next: **`06_full_cell.ipynb`**, where the four gates become one cell that reads a
     whole sequence.
