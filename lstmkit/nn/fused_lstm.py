@@ -61,15 +61,16 @@ def forward_step_reference(gates: Any, rec: Any, c_prev: Any, c: Any, tanh_c: An
     """
     xp = backend.xp_of(gates)
     H = c.shape[-1]
+    half = gates.dtype.type(0.5)
     xp.add(gates, rec, out=gates)
     xp.tanh(gates, out=gates)
-    sig = gates[:, : 3 * H]
-    sig *= 0.5
-    sig += 0.5
+    sig = gates[:, : 3 * H]  # σ(z) = tanh(z/2)/2 + 1/2; the 1/2 inside is in the weights
+    xp.multiply(sig, half, out=sig)
+    xp.add(sig, half, out=sig)
     i, f, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
     xp.multiply(f, c_prev, out=c)
     xp.multiply(i, g, out=h)
-    c += h
+    xp.add(c, h, out=c)
     xp.tanh(c, out=tanh_c)
     xp.multiply(o, tanh_c, out=h)
 
@@ -81,35 +82,35 @@ def backward_step_reference(gates: Any, c_prev: Any, tanh_c: Any, dy: Any, dh_re
     of the (unscaled) pre-activations; c_prev, tanh_c (B, H) from the forward pass;
     dy (B, H): gradient of h_t from the output; dh_rec (B, H): from step t+1 (or h_n);
     dc (B, H): in, the gradient of c_t from step t+1 (or c_n); out, that of c_{t-1}.
-    work: (2, B, H) scratch.
+    work: (5, B, H) scratch.
     """
     xp = backend.xp_of(gates)
     H = dc.shape[-1]
+    one = gates.dtype.type(1)
     i, f, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
     dh, tmp = work[0], work[1]
+    slope = work[2:].reshape(-1)[: 3 * dc.size].reshape(dc.shape[0], 3, H)  # σ'(z) = s (1 - s) for i, f, o
+    sig = gates[:, : 3 * H].reshape(slope.shape)
+    xp.subtract(one, sig, out=slope)
+    xp.multiply(slope, sig, out=slope)
+    slope_i, slope_f, slope_o = slope[:, 0], slope[:, 1], slope[:, 2]
     xp.add(dy, dh_rec, out=dh)
     xp.multiply(tanh_c, tanh_c, out=tmp)  # dc_t = dc + dh o (1 - tanh²c)
-    xp.subtract(1, tmp, out=tmp)
-    tmp *= o
-    tmp *= dh
-    dc += tmp
-    dh *= tanh_c  # dz_o = dh tanh(c) o (1 - o)
-    xp.subtract(1, o, out=tmp)
-    tmp *= o
-    xp.multiply(dh, tmp, out=o)
-    xp.subtract(1, f, out=tmp)  # dz_f = dc c_prev f (1 - f)
-    tmp *= f
-    tmp *= c_prev
+    xp.subtract(one, tmp, out=tmp)
+    xp.multiply(tmp, o, out=tmp)
+    xp.multiply(tmp, dh, out=tmp)
+    xp.add(dc, tmp, out=dc)
+    xp.multiply(dh, tanh_c, out=dh)  # dz_o = dh tanh(c) σ'(z_o)
+    xp.multiply(dh, slope_o, out=o)
+    xp.multiply(slope_f, c_prev, out=slope_f)  # dz_f = dc c_prev σ'(z_f)
     xp.multiply(dc, f, out=dh)  # dh now holds dc_{t-1} = dc f
-    xp.multiply(dc, tmp, out=f)
+    xp.multiply(dc, slope_f, out=f)
     xp.multiply(dc, i, out=tmp)  # dz_g = dc i (1 - g²)
-    dc *= g  # dz_i = dc g i (1 - i)
+    xp.multiply(dc, g, out=dc)  # dz_i = dc g σ'(z_i)
+    xp.multiply(dc, slope_i, out=i)
     xp.multiply(g, g, out=g)
-    xp.subtract(1, g, out=g)
-    g *= tmp
-    xp.subtract(1, i, out=tmp)
-    tmp *= i
-    xp.multiply(dc, tmp, out=i)
+    xp.subtract(one, g, out=g)
+    xp.multiply(g, tmp, out=g)
     xp.copyto(dc, dh)
 
 
@@ -237,7 +238,7 @@ class LSTMLayer(Function):
         dy = xp.ascontiguousarray(dy)
         dh_rec = xp.array(dh_n, copy=True)
         dc = xp.array(dc_n, copy=True)
-        work = xp.empty((2, B, H), dtype=dy.dtype)
+        work = xp.empty((5, B, H), dtype=dy.dtype)
         _, backward_step = step_functions(xp)
         self.gates_hold_activations = False
         for t in range(T - 1, -1, -1):
