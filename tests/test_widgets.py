@@ -9,6 +9,7 @@ import pytest
 
 import lstmkit as lk
 from lstmkit import gates
+from lstmkit.nn import LSTMCell
 from lstmkit.widgets import (
     GateExplorer,
     LivePlot,
@@ -93,12 +94,12 @@ def test_use_gate_switch_changes_stm_between_article_and_standard() -> None:
 
 def test_explorer_hides_sliders_its_gate_does_not_read() -> None:
     learn = learn_gate_explorer()
-    assert learn.sliders["ltm_prev"].layout.display == "none"
-    assert learn.sliders["W_n_event"].layout.display is None
+    assert learn._rows["ltm_prev"].layout.display == "none"
+    assert learn._rows["W_n_event"].layout.display is None
     use = use_gate_explorer()
-    assert use.sliders["W_u"].layout.display is None
+    assert use._rows["W_u"].layout.display is None
     use.variant_switch.value = "standard"
-    assert use.sliders["W_u"].layout.display == "none"
+    assert use._rows["W_u"].layout.display == "none"
 
 
 def test_explorer_uses_the_learners_function() -> None:
@@ -256,24 +257,19 @@ def test_player_step_change_shows_that_steps_values(variant: str) -> None:
     assert player.history["ltm"].shape == (6, 3)
 
 
-def test_player_accepts_a_cell_and_a_batch_of_one_sequence() -> None:
-    weights = make_weights(2, 3, seed=2)
-
-    class Cell:  # what nn.LSTMCell offers the player
-        variant = "article"
-
-        def gate_weights(self):
-            return weights
-
-        def step(self, event, stm_prev, ltm_prev):
-            return gates.lstm_step(event, stm_prev, ltm_prev, weights, "article")
-
-    events = np.random.default_rng(3).normal(size=(5, 1, 3))
-    player = SequencePlayer(Cell(), lk.tensor(events, dtype="float64"))
-    reference = reference_run(weights, events[:, 0, :], "article")
+@pytest.mark.parametrize("variant", ["article", "standard"])
+def test_player_accepts_an_lstm_cell_and_a_batch_of_one_sequence(variant: str) -> None:
+    cell = LSTMCell(3, 2, variant=variant)
+    events = np.random.default_rng(3).normal(size=(5, 1, 3)).astype("float32")
+    player = SequencePlayer(cell, lk.tensor(events))
+    stm, ltm = lk.zeros(1, 2), lk.zeros(1, 2)
+    for t in range(3):
+        step = gates.lstm_step(lk.tensor(events[t]), stm, ltm, cell.gate_weights(), variant)
+        stm, ltm = step.stm, step.ltm
     player.slider.value = 2
-    assert player.variant == "article"
-    assert player.values["stm_t"] == reference[2].stm.numpy()[0].tolist()
+    assert player.variant == variant
+    assert player.values["stm_t"] == stm.numpy()[0].tolist()
+    assert player.values["ltm_t"] == ltm.numpy()[0].tolist()
 
 
 def test_player_explains_a_sequence_of_the_wrong_shape() -> None:

@@ -169,7 +169,7 @@ def cell_svg(
         _label(118, HEIGHT - 14, "Event E_t", v["event"]),
         _label(243, 128, "f_t", v["f_t"]),
         _label(262, LTM_Y - 10, "forget out", v["forget_output"]),
-        _label(325, 190, "N_t", v["N_t"], "start"),
+        _label(352, 190, "N_t", v["N_t"], "end"),
         _label(458, 190, "i_t", v["i_t"]),
         _label(428, 128, "learn out", v["learn_output"]),
         _label(775, LTM_Y - 10, "LTM_t", v["ltm_t"], "end"),

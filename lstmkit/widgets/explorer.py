@@ -77,14 +77,20 @@ def steps_needed(gate: str, variant: str) -> list[str]:
 
 
 def _slider(key: str) -> widgets.FloatSlider:
-    label, value = SLIDERS[key]
+    """A -3..3 slider for ``key``; its label is a separate HTML widget (see ``_row``)."""
     slider = widgets.FloatSlider(
-        value=value, min=-3.0, max=3.0, step=0.01, description=label, description_allow_html=True,
-        readout_format=".2f", continuous_update=True,
-        style={"description_width": "112px"}, layout=widgets.Layout(width="340px"),
+        value=SLIDERS[key][1], min=-3.0, max=3.0, step=0.01, readout_format=".2f",
+        continuous_update=True, layout=widgets.Layout(width="230px"),
     )
     slider.add_class(f"lstmkit-slider-{key}")
     return slider
+
+
+def _row(label: str, slider: widgets.FloatSlider) -> widgets.HBox:
+    """``label`` (HTML, so subscripts render) right-aligned before ``slider``."""
+    text = widgets.HTML(f'<div style="text-align:right;padding-right:8px">{label}</div>',
+                        layout=widgets.Layout(width="112px"))
+    return widgets.HBox([text, slider], layout=widgets.Layout(align_items="center"))
 
 
 class GateExplorer(widgets.VBox):
@@ -127,11 +133,14 @@ class GateExplorer(widgets.VBox):
             "use": use_gate or gates.use_gate,
         }
         self.sliders = {key: _slider(key) for key in SLIDERS}
+        self._rows = {key: _row(SLIDERS[key][0], slider) for key, slider in self.sliders.items()}
         for key, value in initial.items():
             self.sliders[key].value = value
         self.variant_switch = widgets.ToggleButtons(
-            options=[("article use gate", "article"), ("standard (PyTorch) use gate", "standard")],
-            value=variant, description="Use gate:", style={"button_width": "200px"},
+            options=[("article", "article"), ("standard (PyTorch)", "standard")],
+            value=variant, description="use gate:", style={"button_width": "150px", "description_width": "initial"},
+            tooltips=["U_t = tanh(W_u (LTM_t-1 ⊙ f_t) + b_u), as in the article",
+                      "U_t = tanh(LTM_t), as in PyTorch and cuDNN"],
         )
         self.variant_switch.add_class("lstmkit-variant")
         self.message = widgets.HTML()
@@ -165,7 +174,7 @@ class GateExplorer(widgets.VBox):
         title, keys = GROUPS[name]
         colour = GATE_COLOURS[name]
         head = widgets.HTML(f'<b style="color:{colour}">{title}</b>')
-        return widgets.VBox([head, *[self.sliders[k] for k in keys]])
+        return widgets.VBox([head, *[self._rows[k] for k in keys]])
 
     def _columns(self) -> list[widgets.Widget]:
         b = self._boxes
@@ -184,8 +193,8 @@ class GateExplorer(widgets.VBox):
             needed |= {"W_v_stm", "W_v_event", "b_v"}
             if self.variant == "article":
                 needed |= {"W_u", "b_u"}
-        for key, slider in self.sliders.items():
-            slider.layout.display = None if key in needed else "none"
+        for key, row in self._rows.items():
+            row.layout.display = None if key in needed else "none"
         for name, box in self._boxes.items():
             visible = any(k in needed for k in GROUPS[name][1])
             box.layout.display = None if visible else "none"
