@@ -63,7 +63,7 @@ def main() -> None:
     print(f"validation loss {val:.3f} nats/char ({val / math.log(2):.2f} bits/char); unigram baseline "
           f"{baseline:.3f} nats/char; {len(task.corpus.text)} characters, vocabulary {len(task.vocab)}; "
           f"train time {seconds:.0f}s")
-    print("sample (temperature %.1f):\n%s" % (args.temperature, sample))
+    print(f"sample (temperature {args.temperature:.1f}):\n{sample}")
     RESULTS.mkdir(exist_ok=True)
     result = {
         "task": "next character on the Python standard library's docstrings",
