@@ -97,7 +97,9 @@ def find_forbidden(answer: Any, forbidden: tuple[str, ...]) -> list[str]:
                     found.append(qualified)
                 if isinstance(current, types.FunctionType) and current.__globals__ is namespace:
                     todo.append(current)  # a helper written next to the answer
-    return sorted(set(found))
+    unique = set(found)
+    # 'lstmkit.gates.learn_gate' says more than 'lstmkit.gates': keep the most specific names
+    return sorted(name for name in unique if not any(other.startswith(name + ".") for other in unique))
 
 
 class _Missing:

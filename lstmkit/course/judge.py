@@ -49,7 +49,7 @@ def _difference(path: str, got: numpy.ndarray, expected: numpy.ndarray) -> tuple
     where = f"[{', '.join(str(int(i)) for i in index)}]" if index else ""
     largest = float(diff[index]) if diff.size else 0.0
     text = (
-        f"{path}{where} is {float(got[index]):.6g} but should be {float(expected[index]):.6g} "
+        f"{path}{where} is {float(got[index]):.6g} where it should be {float(expected[index]):.6g} "
         f"(largest difference {largest:.3g}"
     )
     if not numpy.isfinite(got).all():
@@ -150,7 +150,7 @@ def judge_case(exercise: Exercise, case: Case, learner: Outputs, reference: Outp
             result.property, result.failure_kind = f"gradient with respect to {path}", "wrong_gradient"
             result.expected_shape, result.got_shape = expected.shape, got.shape
             text, result.max_error = _difference(f"the gradient with respect to {path}", got, expected)
-            result.message = "the values are right but " + text
+            result.message = "the values are right, but " + text
             result.hint = find_hint(exercise, case, learner, with_grads=True)
             return result
     if learner.gradcheck is not None:
@@ -181,7 +181,7 @@ def summarize(exercise: Exercise, results: list[CaseResult]) -> CheckResult:
         message = f"All {len(results)} hidden cases pass: {what} the reference."
         return CheckResult(exercise.name, True, exercise.points, exercise.points, message, cases=results)
     first = failed[0]
-    if first.failure_kind == "not_implemented":
+    if first.failure_kind in ("not_implemented", "forbidden"):
         message = first.message
     else:
         message = (

@@ -52,7 +52,9 @@ def compute_outputs(exercise: Exercise, answer: Any, case: Case, check_forbidden
                 "yourself. Build it from lstmkit Tensor operations (@, +, *, .tanh(), "
                 ".sigmoid(), lk.concat).",
             ))
-    with warnings.catch_warnings(record=True) as caught, numpy.errstate(all="warn"):
+    with warnings.catch_warnings(record=True) as caught, numpy.errstate(
+        over="warn", divide="warn", invalid="warn", under="ignore"
+    ):
         warnings.simplefilter("always")
         if exercise.kind == "array_function":
             outputs = _compute_arrays(exercise, answer, case)
@@ -113,7 +115,7 @@ def _compute_tensors(exercise: Exercise, answer: Any, case: Case) -> Outputs:
     if detached:
         outputs.failure = Failure(
             "no_graph",
-            f"{detached[0]} is a Tensor with no gradient graph behind it, so no gradient can "
+            f"{detached[0]} is a Tensor with no gradient graph behind it, so nothing can "
             "flow back to the inputs. This happens when values leave lstmkit (.numpy(), "
             ".data, lk.tensor(...) around a result) or inside no_grad(); compute with "
             "Tensor operations all the way.",
@@ -210,7 +212,7 @@ def _store(exercise, path, item, values, want_tensors, tensors) -> Failure | Non
             )
         return Failure(
             "not_a_tensor",
-            f"{path} is a {type(item).__name__}, not an lstmkit Tensor, so gradients cannot flow "
+            f"{path} is {_kind_of(item)}, not an lstmkit Tensor, so gradients cannot flow "
             "back through it. A NumPy function (np.tanh, np.exp, np.concatenate...) or .numpy() "
             "took the values out of the graph; use Tensor operations (x.tanh(), lk.concat(...), @).",
         )
@@ -219,6 +221,12 @@ def _store(exercise, path, item, values, want_tensors, tensors) -> Failure | Non
     except (TypeError, ValueError) as error:
         return Failure("wrong_structure", f"{path} should be an array or a number, got {type(item).__name__} ({error}).")
     return None
+
+
+def _kind_of(item: Any) -> str:
+    if isinstance(item, numpy.ndarray):
+        return "a NumPy array"
+    return f"a {type(item).__name__}"
 
 
 # ------------------------------------------------------------------ exceptions
