@@ -118,8 +118,9 @@ def cell_svg(
 
     article = variant == "article"
     parts = [
-        f'<svg class="lstmkit-cell" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" style="background:white">',
+        f'<svg class="lstmkit-cell" xmlns="http://www.w3.org/2000/svg" width="100%" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" '
+        f'style="background:white;max-width:{WIDTH}px;height:auto">',
     ]
     parts += [_region(gate, gate not in focus) for gate in ("forget", "learn", "remember", "use")]
     # The joined [STM, E] bus feeds every sigmoid and tanh box.
