@@ -330,3 +330,32 @@ def plot_history(
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
+
+
+# ---------------------------------------------------------------------- looking inside
+
+
+def gradient_through_time(model: Module, x: Tensor, y: Tensor, kind: str) -> Any:
+    """How strongly the loss reaches back to each input step: ‖d loss / d x_t‖ for every t.
+
+    x: (batch, time, features) float inputs; y: the targets; ``kind`` as in a task
+    ('regression' or 'classification'). Returns a host NumPy array of shape (time,).
+    A vanilla RNN's values shrink roughly geometrically towards t = 0 (vanishing
+    gradients); an LSTM's stay much larger. The model's own gradients are cleared.
+    """
+    if x.ndim != 3 or x.dtype.kind != "f":
+        raise ValueError(
+            f"gradient_through_time needs float inputs of shape (batch, time, features), got "
+            f"{x.dtype} {x.shape}; character ids have no gradient, use a float task (adding, movie)."
+        )
+    probe = Tensor(x.data.copy(), requires_grad=True)
+    was_training = model.training
+    model.eval()
+    try:
+        loss_for(kind, model(probe), y).backward()
+    finally:
+        model.train(was_training)
+        model.zero_grad()
+    grad = probe.grad
+    norms = (grad * grad).sum(axis=(0, 2)) ** 0.5
+    return backend.to_numpy(norms)

@@ -139,3 +139,29 @@ def test_unknown_settings_and_bad_values_are_reported():
         train.Trainer(_adding_model(), data.AddingTask(), stpes=3)
     with pytest.raises(ValueError, match="lr must be > 0"):
         train.Trainer(_adding_model(), data.AddingTask(), lr=0)
+
+
+def test_rnn_gradient_vanishes_towards_the_first_step_but_lstm_gradient_does_not():
+    task = data.MovieTask(seq_len=40, n_classes=3, n_features=4)
+    x, y = data.as_tensors(*task.sample(16, rng=0))
+    rng.manual_seed(0)
+    lstm = models.SequenceClassifier(4, 16, 3, cell="lstm")
+    rng.manual_seed(0)
+    rnn = models.SequenceClassifier(4, 16, 3, cell="rnn")
+    g_lstm = train.gradient_through_time(lstm, x, y, task.kind)
+    g_rnn = train.gradient_through_time(rnn, x, y, task.kind)
+    assert g_lstm.shape == (40,) and g_rnn.shape == (40,)
+    assert (g_rnn > 0).all() and (g_lstm > 0).all()
+    rnn_ratio = g_rnn[0] / g_rnn[-1]
+    lstm_ratio = g_lstm[0] / g_lstm[-1]
+    assert rnn_ratio < 1e-3  # the error signal dies on its way back to the cue frames
+    assert lstm_ratio > 100 * rnn_ratio
+    assert all(p.grad is None for p in lstm.parameters())
+
+
+def test_gradient_through_time_refuses_character_ids():
+    rng.manual_seed(0)
+    model = models.CharModel(5, 4, 4)
+    ids = data.as_tensors(np.zeros((2, 3), dtype=np.int64))[0]
+    with pytest.raises(ValueError, match="character ids have no gradient"):
+        train.gradient_through_time(model, ids, ids, "language")
