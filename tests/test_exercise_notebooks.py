@@ -74,3 +74,20 @@ def test_notebook_with_solutions_spliced_back_passes_every_check(stem):
     assert _errors(nb) == []
     for cell in _check_cells(nb):
         assert "passed" in _text(cell) and "not yet right" not in _text(cell)
+
+
+def test_feedback_shows_once_per_check_and_again_when_asked_for_later():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(
+            "from lstmkit.course import check\n"
+            "def learn_gate(*args):\n    raise NotImplementedError('learn_gate is not implemented yet')"
+        ),
+        nbformat.v4.new_code_cell('result = check("learn_gate", learn_gate)'),
+        nbformat.v4.new_code_cell('check("learn_gate", learn_gate)'),
+        nbformat.v4.new_code_cell("result"),
+    ])
+    nb = _execute(nb)
+    assert _errors(nb) == []
+    for cell in nb.cells[1:]:
+        assert [out.output_type for out in cell.outputs] == ["display_data"], cell.source
+        assert "not implemented yet" in _text(cell)

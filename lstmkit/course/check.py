@@ -16,24 +16,33 @@ from .judge import check_answer
 from .spec import CheckResult
 
 
+def _kernel() -> Any:
+    """The running IPython kernel's shell, or None outside Jupyter."""
+    module = sys.modules.get("IPython")
+    shell = module.get_ipython() if module is not None else None
+    return shell if shell is not None and getattr(shell, "kernel", None) is not None else None
+
+
 def _in_jupyter() -> bool:
-    shell = sys.modules.get("IPython")
-    if shell is None:
-        return False
-    ipython = shell.get_ipython()
-    return ipython is not None and getattr(ipython, "kernel", None) is not None
+    return _kernel() is not None
 
 
 class Feedback(CheckResult):
-    """A CheckResult that was already shown: displaying it again shows nothing.
+    """A CheckResult that knows whether it was already shown in this cell.
 
     check() shows its feedback itself (so it appears even when the call is not the
     last line of a cell); when it *is* the last line, Jupyter would show the returned
-    object a second time, which ``_ipython_display_`` prevents.
+    object a second time, which ``_ipython_display_`` skips. Shown from a later cell
+    (``result`` on its own), it displays as usual.
     """
 
+    shown_in: int | None = None  #: the execution count of the cell that showed it
+
     def _ipython_display_(self) -> None:
-        return None
+        shell = _kernel()
+        if shell is not None and shell.execution_count == self.shown_in:
+            return
+        show(self)
 
     def __repr__(self) -> str:
         return f"<check {self.name}: {'passed' if self.passed else 'not passed'}, score {self.score:g}/{self.points:g}>"
@@ -61,6 +70,8 @@ def check(name: str, fn: Any, seed: int = 0, quiet: bool = False) -> CheckResult
     feedback = Feedback(**{field: getattr(result, field) for field in result.__dataclass_fields__})
     if not quiet:
         show(feedback)
+        shell = _kernel()
+        feedback.shown_in = shell.execution_count if shell is not None else None
     return feedback
 
 

@@ -80,11 +80,26 @@ def find_hint(exercise: Exercise, case: Case, learner: Outputs, with_grads: bool
     return ""
 
 
+STABILITY_HINT = (
+    "Your result has NaN or infinite values where the inputs are large. Use the stable "
+    "operations (x.sigmoid(), x.tanh()); formulas such as 1 / (1 + exp(-x)) overflow."
+)
+
+
 def _error_hint(exercise: Exercise, detail: str) -> str:
     for error_hint in exercise.error_hints:
         if error_hint.pattern in detail:
             return error_hint.text
+    if "positional argument" in detail or "unexpected keyword" in detail:
+        return f"Keep the arguments as given, in this order: {exercise.name}({', '.join(exercise.signature)})."
     return ""
+
+
+def _value_hint(exercise: Exercise, case: Case, learner: Outputs, got: numpy.ndarray) -> str:
+    hint = find_hint(exercise, case, learner)
+    if not hint and not numpy.isfinite(got).all():
+        hint = STABILITY_HINT
+    return hint
 
 
 def judge_case(exercise: Exercise, case: Case, learner: Outputs, reference: Outputs | None = None) -> CaseResult:
@@ -122,7 +137,7 @@ def judge_case(exercise: Exercise, case: Case, learner: Outputs, reference: Outp
             result.property, result.failure_kind = f"value of {path}", "wrong_value"
             result.expected_shape = result.got_shape = expected.shape
             result.message, result.max_error = _difference(path, got, expected)
-            result.hint = find_hint(exercise, case, learner)
+            result.hint = _value_hint(exercise, case, learner, got)
             return result
     if failure is not None:  # right values, but no graph / not a Tensor / backward failed
         result.property, result.failure_kind = "gradient flows", failure.kind

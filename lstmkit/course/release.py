@@ -24,15 +24,6 @@ from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.preprocessors import (
-    CheckCellMetadata,
-    ClearHiddenTests,
-    ClearMarkScheme,
-    ClearOutput,
-    ClearSolutions,
-    ComputeChecksums,
-    LockCells,
-)
 
 from .authoring import NOTEBOOK_METADATA
 from .exercises import EXERCISES
@@ -48,16 +39,33 @@ def stub_for(name: str) -> str:
     return f'# YOUR CODE HERE\nraise NotImplementedError("{what} is not implemented yet")'
 
 
-class ClearSolutionsWithStub(ClearSolutions):
-    """nbgrader's ClearSolutions, with a stub that names the cell's exercise."""
-
-    def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int) -> tuple[NotebookNode, dict]:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        self.code_stub = {"python": stub_for(grade_id)}
-        return super().preprocess_cell(cell, resources, cell_index)
-
-
 def _preprocessors() -> list[Any]:
+    """nbgrader's preprocessors in generate_assignment's order (nbgrader imported here:
+    it is an instructor-only dependency, and ``check()`` must work without it)."""
+    try:
+        from nbgrader.preprocessors import (  # noqa: PLC0415
+            CheckCellMetadata,
+            ClearHiddenTests,
+            ClearMarkScheme,
+            ClearOutput,
+            ClearSolutions,
+            ComputeChecksums,
+            LockCells,
+        )
+    except ImportError as error:
+        raise ReleaseError(
+            f"releasing notebooks needs nbgrader, which is not installed ({error}); "
+            "install the instructor tools: pip install 'lstmkit[instructor]'."
+        ) from error
+
+    class ClearSolutionsWithStub(ClearSolutions):
+        """nbgrader's ClearSolutions, with a stub that names the cell's exercise."""
+
+        def preprocess_cell(self, cell, resources, cell_index):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            self.code_stub = {"python": stub_for(grade_id)}
+            return super().preprocess_cell(cell, resources, cell_index)
+
     checksums = ComputeChecksums()
     validate = CheckCellMetadata()
     return [
