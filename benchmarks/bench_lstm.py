@@ -1,0 +1,307 @@
+"""LSTM training-step speed and memory: lstmkit against PyTorch and the GEMM-only bound.
+
+    python benchmarks/bench_lstm.py                  # CPU, float32, prints a table
+    python benchmarks/bench_lstm.py --device cuda    # CuPy against torch's cuDNN LSTM
+    python benchmarks/bench_lstm.py --quick          # fewer repeats (a smoke run)
+
+Every figure is forward + backward of one training step (batch, steps, inputs, hidden),
+the median of repeated runs after warm-up, and every ratio is against a reference
+measured in the same run:
+
+* ``gemm``   the GEMM-only bound: just the matrix products a fused LSTM cannot avoid
+             (one input projection, one recurrent product per step, and their
+             backward counterparts), on preallocated arrays;
+* ``fused``  ``lstmkit.nn.LSTM`` (one autograd Function with hand-written BPTT);
+* ``cell``   ``lstmkit.nn.LSTMCell`` composed from the gate functions, unrolled;
+* ``torch``  ``torch.nn.LSTM`` on the same device.
+
+Also: the peak memory a training step adds (each framework in a fresh process), and
+the engine's per-op overhead (a small elementwise op forward + backward) against torch.
+Results go to ``benchmarks/results/<device>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+import lstmkit as lk
+from lstmkit import backend, nn
+
+SHAPES = [  # (batch, steps, inputs, hidden)
+    (64, 100, 64, 256),
+    (8, 50, 16, 32),
+    (64, 1000, 64, 256),
+]
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def median_time(step: Callable[[], None], repeats: int, warmup: int, device: str) -> float:
+    """Median seconds of ``step()`` over ``repeats`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        step()
+    backend.synchronize(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        backend.synchronize(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------------------- the contenders
+
+
+def gemm_bound_step(batch: int, steps: int, inputs: int, hidden: int, device: str) -> Callable[[], None]:
+    """Only the matrix products of one LSTM training step, into preallocated arrays."""
+    xp = backend.array_module(device)
+    rng = np.random.default_rng(0)
+
+    def array(*shape):
+        return xp.asarray(rng.standard_normal(shape, dtype=np.float32))
+
+    x, w_ih, w_hh = array(steps * batch, inputs), array(4 * hidden, inputs), array(4 * hidden, hidden)
+    h, d_gates = array(steps, batch, hidden), array(steps, batch, 4 * hidden)
+    gates_x = xp.empty((steps * batch, 4 * hidden), dtype=np.float32)
+    gates_h = xp.empty((batch, 4 * hidden), dtype=np.float32)
+    dh = xp.empty((batch, hidden), dtype=np.float32)
+    dx = xp.empty((steps * batch, inputs), dtype=np.float32)
+    dw_ih, dw_hh = xp.empty_like(w_ih), xp.empty_like(w_hh)
+
+    def step():
+        xp.matmul(x, w_ih.T, out=gates_x)
+        for t in range(steps):
+            xp.matmul(h[t], w_hh.T, out=gates_h)
+        for t in range(steps - 1, -1, -1):
+            xp.matmul(d_gates[t], w_hh, out=dh)
+        flat = d_gates.reshape(steps * batch, 4 * hidden)
+        xp.matmul(flat, w_ih, out=dx)
+        xp.matmul(flat.T, x, out=dw_ih)
+        xp.matmul(flat.T, h.reshape(steps * batch, hidden), out=dw_hh)
+
+    return step
+
+
+def lstmkit_fused_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
+    lk.rng.manual_seed(0)
+    model = nn.LSTM(inputs, hidden, device=device)
+    x = lk.tensor(np.random.default_rng(1).standard_normal((steps, batch, inputs), dtype=np.float32), device=device)
+    grad = backend.asarray(np.random.default_rng(2).standard_normal((steps, batch, hidden), dtype=np.float32), device)
+
+    def step():
+        model.zero_grad()
+        out, _ = model(x)
+        out.backward(grad)
+
+    return step
+
+
+def lstmkit_cell_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
+    lk.rng.manual_seed(0)
+    cell = nn.LSTMCell(inputs, hidden, device=device)
+    x = lk.tensor(np.random.default_rng(1).standard_normal((steps, batch, inputs), dtype=np.float32), device=device)
+    grad = backend.asarray(np.random.default_rng(2).standard_normal((steps, batch, hidden), dtype=np.float32), device)
+
+    def step():
+        cell.zero_grad()
+        state = None
+        outputs = []
+        for t in range(steps):
+            state = cell(x[t], state)
+            outputs.append(state[0])
+        lk.stack(outputs).backward(grad)
+
+    return step
+
+
+def torch_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
+    import torch  # noqa: PLC0415
+
+    torch.manual_seed(0)
+    target = "cuda" if device == "cuda" else "cpu"
+    model = torch.nn.LSTM(inputs, hidden).to(target)
+    x = torch.randn(steps, batch, inputs, device=target)
+    grad = torch.randn(steps, batch, hidden, device=target)
+
+    def step():
+        model.zero_grad(set_to_none=True)
+        out, _ = model(x)
+        out.backward(grad)
+        if target == "cuda":
+            torch.cuda.synchronize()
+
+    return step
+
+
+CONTENDERS = {
+    "gemm": gemm_bound_step,
+    "fused": lstmkit_fused_step,
+    "cell": lstmkit_cell_step,
+    "torch": torch_step,
+}
+
+
+def torch_usable(device: str) -> str:
+    """"" when torch can run on ``device``, else why not."""
+    try:
+        import torch  # noqa: PLC0415
+    except ImportError:
+        return "torch is not installed (pip install torch==2.13.0 for the CPU build)"
+    if device == "cuda" and not torch.cuda.is_available():
+        return "this torch build has no CUDA device"
+    return ""
+
+
+# ---------------------------------------------------------------------------- memory, overhead
+
+
+def peak_memory_mib(contender: str, shape: tuple[int, ...], device: str) -> float:
+    """Peak memory (MiB) one training step adds, measured in a fresh process.
+
+    CPU: growth of the process's peak resident set during the step; GPU: the device
+    memory pools' peak (CuPy) or torch.cuda.max_memory_allocated.
+    """
+    code = f"""
+import resource, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+import bench_lstm as b
+step = b.CONTENDERS[{contender!r}](*{shape!r}, {device!r})
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+step()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def per_op_overhead_us(repeats: int) -> dict[str, float]:
+    """Microseconds for y = (x * x).sum(); y.backward() on 16 values."""
+    x = lk.tensor(np.ones(16, dtype=np.float32), requires_grad=True)
+
+    def lstmkit_op():
+        (x * x).sum().backward()
+
+    result = {"lstmkit": min(median_time(lstmkit_op, 2000, 200, "cpu") for _ in range(max(repeats // 3, 1))) * 1e6}
+    if not torch_usable("cpu"):
+        import torch  # noqa: PLC0415
+
+        tx = torch.ones(16, requires_grad=True)
+
+        def torch_op():
+            (tx * tx).sum().backward()
+
+        result["torch"] = min(median_time(torch_op, 2000, 200, "cpu") for _ in range(max(repeats // 3, 1))) * 1e6
+    return result
+
+
+# ---------------------------------------------------------------------------- driver
+
+
+def machine_description(device: str) -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    text = f"{os.cpu_count()} cores, {cpu}"
+    if device == "cuda":
+        props = backend.array_module("cuda").cuda.runtime.getDeviceProperties(0)
+        text += f", GPU {props['name'].decode()}"
+    return text
+
+
+def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], with_memory: bool) -> dict:
+    torch_reason = torch_usable(device)
+    rows = []
+    for shape in shapes:
+        row = {"shape": dict(zip(("batch", "steps", "inputs", "hidden"), shape)), "seconds": {}}
+        for name, make in CONTENDERS.items():
+            if name == "torch" and torch_reason:
+                continue
+            if name == "cell" and shape[1] * shape[3] > 100 * 256:  # the unrolled graph at 1,000 steps
+                row_repeats = max(repeats // 3, 1)
+            else:
+                row_repeats = repeats
+            row["seconds"][name] = median_time(make(*shape, device), row_repeats, warmup, device)
+        bound = row["seconds"]["gemm"]
+        row["ratio_to_gemm"] = {k: v / bound for k, v in row["seconds"].items()}
+        if "torch" in row["seconds"]:
+            row["ratio_to_torch"] = {k: v / row["seconds"]["torch"] for k, v in row["seconds"].items()}
+        if with_memory:
+            row["peak_step_memory_mib"] = {
+                name: peak_memory_mib(name, shape, device)
+                for name in ("fused", "torch")
+                if not (name == "torch" and torch_reason)
+            }
+        rows.append(row)
+        print_row(row)
+    return {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine_description(device),
+        "device": device,
+        "dtype": "float32",
+        "repeats": repeats,
+        "torch": torch_reason or __import__("torch").__version__,
+        "numpy": np.__version__,
+        "rows": rows,
+        "per_op_overhead_us": per_op_overhead_us(repeats) if device == "cpu" else None,
+    }
+
+
+def print_row(row: dict) -> None:
+    s = row["shape"]
+    title = f"batch {s['batch']}, steps {s['steps']}, inputs {s['inputs']}, hidden {s['hidden']}"
+    print(f"\n{title}")
+    print(f"  {'':8}{'time':>12}{'÷ gemm':>10}{'÷ torch':>10}{'peak MiB':>11}")
+    for name, seconds in row["seconds"].items():
+        to_torch = row.get("ratio_to_torch", {}).get(name)
+        memory = row.get("peak_step_memory_mib", {}).get(name)
+        print(
+            f"  {name:8}{seconds * 1e3:10.1f}ms{row['ratio_to_gemm'][name]:10.2f}"
+            f"{'' if to_torch is None else f'{to_torch:10.2f}':>10}"
+            f"{'' if memory is None else f'{memory:11.1f}':>11}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where to run (default: cpu)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (median is reported)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed runs first")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 3 repeats, small and first shapes only")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocess runs")
+    parser.add_argument("--out", type=Path, default=None, help="JSON file (default benchmarks/results/<device>.json)")
+    args = parser.parse_args(argv)
+    device = backend.resolve_device(args.device)
+    shapes = SHAPES[:2] if args.quick else SHAPES
+    repeats = 3 if args.quick else args.repeats
+    result = run(device, repeats, args.warmup, shapes, with_memory=not args.no_memory)
+    if result["per_op_overhead_us"]:
+        overhead = result["per_op_overhead_us"]
+        print(f"\nper-op overhead (x*x).sum().backward() on 16 values: lstmkit {overhead['lstmkit']:.1f} us"
+              + (f", torch {overhead['torch']:.1f} us, ratio {overhead['lstmkit'] / overhead['torch']:.2f}" if "torch" in overhead else ""))
+    out = args.out or RESULTS / f"{device}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"\nresults written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
