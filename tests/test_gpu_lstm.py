@@ -54,7 +54,7 @@ def test_backward_kernel_matches_the_reference_step(cp, dtype):
     results = []
     for step in (kernel_backward, fused_lstm.backward_step_reference):
         g, c0, tc, y, hr, d = _on_gpu(cp, activations, c_prev, np.tanh(tanh_c), dy, dh_rec, dc)
-        step(g, c0, tc, y, hr, d, cp.empty((5, B, H), dtype=dtype))
+        step(g, c0, tc, y, hr, d, cp.empty((10, B, H), dtype=dtype))
         results.append([g.get(), d.get()])
     for kernel_value, reference_value in zip(*results, strict=True):
         np.testing.assert_allclose(kernel_value, reference_value, **TOLERANCES[dtype])

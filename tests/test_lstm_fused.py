@@ -134,7 +134,7 @@ def test_gate_arithmetic_reference_matches_the_textbook_lstm_equations():
     np.testing.assert_allclose(c, c_expected, rtol=1e-12)
     np.testing.assert_allclose(h, h_expected, rtol=1e-12)
     np.testing.assert_allclose(tanh_c, np.tanh(c_expected), rtol=1e-12)
-    np.testing.assert_allclose(gates, np.concatenate([i, f, o, g], axis=1), rtol=1e-12)
+    np.testing.assert_allclose(gates, np.concatenate([i, f, o, (g + 1) / 2], axis=1), rtol=1e-12)
 
 
 def test_internal_gate_order_swap_is_its_own_inverse():

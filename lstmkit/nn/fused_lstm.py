@@ -57,61 +57,65 @@ def forward_step_reference(gates: Any, rec: Any, c_prev: Any, c: Any, tanh_c: An
 
     gates (B, 4H): pre-activations [i, f, o, g] from the input (sigmoid columns halved);
     rec (B, 4H): the recurrent part h_{t-1} W_hhᵀ, scaled alike; c_prev (B, H).
-    Writes the activations [i, f, o, g] over ``gates`` and c_t, tanh(c_t), h_t (B, H).
+    Writes over ``gates`` the values [i, f, o, (g + 1)/2] (all four in (0, 1): one pass
+    of tanh(·)/2 + 1/2 over the whole row, no strided writes), and c_t, tanh(c_t), h_t (B, H).
     """
     xp = backend.xp_of(gates)
     H = c.shape[-1]
-    half = gates.dtype.type(0.5)
+    half, one = gates.dtype.type(0.5), gates.dtype.type(1)
+    i, f, o, g_half = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
     xp.add(gates, rec, out=gates)
     xp.tanh(gates, out=gates)
-    sig = gates[:, : 3 * H]  # σ(z) = tanh(z/2)/2 + 1/2; the 1/2 inside is in the weights
-    xp.multiply(sig, half, out=sig)
-    xp.add(sig, half, out=sig)
-    i, f, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    xp.multiply(gates, half, out=gates)
+    xp.add(gates, half, out=gates)  # σ(z) = tanh(z/2)/2 + 1/2 for i, f, o; (g + 1)/2 for g
+    xp.add(g_half, g_half, out=h)
+    xp.subtract(h, one, out=h)  # h holds g for a moment
+    xp.multiply(i, h, out=h)
     xp.multiply(f, c_prev, out=c)
-    xp.multiply(i, g, out=h)
-    xp.add(c, h, out=c)
+    xp.add(c, h, out=c)  # c_t = f c_{t-1} + i g
     xp.tanh(c, out=tanh_c)
-    xp.multiply(o, tanh_c, out=h)
+    xp.multiply(o, tanh_c, out=h)  # h_t = o tanh(c_t)
 
 
 def backward_step_reference(gates: Any, c_prev: Any, tanh_c: Any, dy: Any, dh_rec: Any, dc: Any, work: Any) -> None:
     """One step of backpropagation through the gate arithmetic, in place (reference form).
 
-    gates (B, 4H): this step's activations [i, f, o, g], overwritten with the gradients
-    of the (unscaled) pre-activations; c_prev, tanh_c (B, H) from the forward pass;
-    dy (B, H): gradient of h_t from the output; dh_rec (B, H): from step t+1 (or h_n);
-    dc (B, H): in, the gradient of c_t from step t+1 (or c_n); out, that of c_{t-1}.
-    work: (5, B, H) scratch.
+    gates (B, 4H): this step's values [i, f, o, (g + 1)/2] from the forward step,
+    overwritten with the gradients of the (unscaled) pre-activations [i, f, o, g];
+    c_prev, tanh_c (B, H) from the forward pass; dy (B, H): gradient of h_t from the
+    output; dh_rec (B, H): from step t+1 (or h_n); dc (B, H): in, the gradient of c_t
+    from step t+1 (or c_n); out, that of c_{t-1}. work: (10, B, H) scratch.
+
+    With a = (g + 1)/2, 1 - g² = 4 a (1 - a), so one pass a (1 - a) over the whole row
+    gives every gate's slope, and one product with a row of multipliers every gradient.
     """
     xp = backend.xp_of(gates)
-    H = dc.shape[-1]
-    one = gates.dtype.type(1)
-    i, f, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    dh, tmp = work[0], work[1]
-    slope = work[2:].reshape(-1)[: 3 * dc.size].reshape(dc.shape[0], 3, H)  # σ'(z) = s (1 - s) for i, f, o
-    sig = gates[:, : 3 * H].reshape(slope.shape)
-    xp.subtract(one, sig, out=slope)
-    xp.multiply(slope, sig, out=slope)
-    slope_i, slope_f, slope_o = slope[:, 0], slope[:, 1], slope[:, 2]
+    B, H = dc.shape
+    one, four = gates.dtype.type(1), gates.dtype.type(4)
+    flat = work.reshape(-1)
+    slope = flat[: 4 * B * H].reshape(B, 4 * H)
+    mult = flat[4 * B * H : 8 * B * H].reshape(B, 4 * H)
+    dh = flat[8 * B * H : 9 * B * H].reshape(B, H)
+    tmp = flat[9 * B * H : 10 * B * H].reshape(B, H)
+    i, f, o, g_half = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    m_i, m_f, m_o, m_g = mult[:, :H], mult[:, H : 2 * H], mult[:, 2 * H : 3 * H], mult[:, 3 * H :]
+    xp.subtract(one, gates, out=slope)
+    xp.multiply(slope, gates, out=slope)  # σ'(z) for i, f, o; (1 - g²)/4 for g
     xp.add(dy, dh_rec, out=dh)
-    xp.multiply(tanh_c, tanh_c, out=tmp)  # dc_t = dc + dh o (1 - tanh²c)
+    xp.multiply(tanh_c, tanh_c, out=tmp)
     xp.subtract(one, tmp, out=tmp)
     xp.multiply(tmp, o, out=tmp)
     xp.multiply(tmp, dh, out=tmp)
-    xp.add(dc, tmp, out=dc)
-    xp.multiply(dh, tanh_c, out=dh)  # dz_o = dh tanh(c) σ'(z_o)
-    xp.multiply(dh, slope_o, out=o)
-    xp.multiply(slope_f, c_prev, out=slope_f)  # dz_f = dc c_prev σ'(z_f)
-    xp.multiply(dc, f, out=dh)  # dh now holds dc_{t-1} = dc f
-    xp.multiply(dc, slope_f, out=f)
-    xp.multiply(dc, i, out=tmp)  # dz_g = dc i (1 - g²)
-    xp.multiply(dc, g, out=dc)  # dz_i = dc g σ'(z_i)
-    xp.multiply(dc, slope_i, out=i)
-    xp.multiply(g, g, out=g)
-    xp.subtract(one, g, out=g)
-    xp.multiply(g, tmp, out=g)
-    xp.copyto(dc, dh)
+    xp.add(dc, tmp, out=dc)  # dc_t = dc + dh o (1 - tanh² c_t)
+    xp.multiply(dh, tanh_c, out=m_o)  # dz_o = dh tanh(c_t) σ'(z_o)
+    xp.multiply(dc, c_prev, out=m_f)  # dz_f = dc_t c_{t-1} σ'(z_f)
+    xp.add(g_half, g_half, out=tmp)
+    xp.subtract(tmp, one, out=tmp)
+    xp.multiply(dc, tmp, out=m_i)  # dz_i = dc_t g σ'(z_i)
+    xp.multiply(dc, four, out=tmp)
+    xp.multiply(tmp, i, out=m_g)  # dz_g = dc_t i (1 - g²)
+    xp.multiply(dc, f, out=dc)  # dc_{t-1} = dc_t f
+    xp.multiply(slope, mult, out=gates)
 
 
 # --------------------------------------------------------------------------- CuPy kernels
@@ -121,20 +125,17 @@ _FORWARD_KERNEL = (
     "raw T gates, T c, T tanh_c, T h",
     """
     const ptrdiff_t b = i / H, j = i % H, row = b * 4 * H;
-    const T zi = gates[row + j] + rec[row + j];
-    const T zf = gates[row + H + j] + rec[row + H + j];
-    const T zo = gates[row + 2 * H + j] + rec[row + 2 * H + j];
-    const T zg = gates[row + 3 * H + j] + rec[row + 3 * H + j];
-    const T ig = tanh(zi) * (T)0.5 + (T)0.5;
-    const T fg = tanh(zf) * (T)0.5 + (T)0.5;
-    const T og = tanh(zo) * (T)0.5 + (T)0.5;
-    const T gg = tanh(zg);
+    const T ig = tanh(gates[row + j] + rec[row + j]) * (T)0.5 + (T)0.5;
+    const T fg = tanh(gates[row + H + j] + rec[row + H + j]) * (T)0.5 + (T)0.5;
+    const T og = tanh(gates[row + 2 * H + j] + rec[row + 2 * H + j]) * (T)0.5 + (T)0.5;
+    const T ag = tanh(gates[row + 3 * H + j] + rec[row + 3 * H + j]) * (T)0.5 + (T)0.5;
+    const T gg = (ag + ag) - (T)1;
     const T cn = fg * c_prev + ig * gg;
     const T tc = tanh(cn);
     gates[row + j] = ig;
     gates[row + H + j] = fg;
     gates[row + 2 * H + j] = og;
-    gates[row + 3 * H + j] = gg;
+    gates[row + 3 * H + j] = ag;
     c = cn;
     tanh_c = tc;
     h = og * tc;
@@ -150,13 +151,14 @@ _BACKWARD_KERNEL = (
     const T ig = gates[row + j];
     const T fg = gates[row + H + j];
     const T og = gates[row + 2 * H + j];
-    const T gg = gates[row + 3 * H + j];
+    const T ag = gates[row + 3 * H + j];
+    const T gg = (ag + ag) - (T)1;
     const T dh = dy + dh_rec;
-    const T dct = dc + dh * og * ((T)1 - tanh_c * tanh_c);
-    gates[row + j] = dct * gg * ig * ((T)1 - ig);
-    gates[row + H + j] = dct * c_prev * fg * ((T)1 - fg);
-    gates[row + 2 * H + j] = dh * tanh_c * og * ((T)1 - og);
-    gates[row + 3 * H + j] = dct * ig * ((T)1 - gg * gg);
+    const T dct = dc + ((T)1 - tanh_c * tanh_c) * og * dh;
+    gates[row + j] = (ig * ((T)1 - ig)) * (dct * gg);
+    gates[row + H + j] = (fg * ((T)1 - fg)) * (dct * c_prev);
+    gates[row + 2 * H + j] = (og * ((T)1 - og)) * (dh * tanh_c);
+    gates[row + 3 * H + j] = (ag * ((T)1 - ag)) * ((dct * (T)4) * ig);
     dc = dct * fg;
     """,
     "lstmkit_lstm_backward_step",
@@ -238,7 +240,7 @@ class LSTMLayer(Function):
         dy = xp.ascontiguousarray(dy)
         dh_rec = xp.array(dh_n, copy=True)
         dc = xp.array(dc_n, copy=True)
-        work = xp.empty((5, B, H), dtype=dy.dtype)
+        work = xp.empty((10, B, H), dtype=dy.dtype)
         _, backward_step = step_functions(xp)
         self.gates_hold_activations = False
         for t in range(T - 1, -1, -1):
