@@ -81,8 +81,11 @@ def _defined_function(name: str, before: dict[str, Any], namespace: dict[str, An
     )
 
 
-def exercise(line: str, cell: str) -> Any:
-    """``%%exercise NAME``: run the cell, then ``lstmkit.course.check(NAME, <the function defined>)``."""
+def exercise(line: str, cell: str) -> None:
+    """``%%exercise NAME``: run the cell, then ``lstmkit.course.check(NAME, <the function defined>)``.
+
+    ``check`` shows its feedback itself; the magic returns nothing, so it is not shown twice.
+    """
     from IPython import get_ipython
 
     name = line.strip()
@@ -108,7 +111,8 @@ def exercise(line: str, cell: str) -> Any:
         print(f"The cell ran, but {name} could not be checked: lstmkit.course.check is not available "
               f"({error}). Reinstall lstmkit with the course extra: pip install 'lstmkit[course]'.")
         return None
-    return check(name, fn)
+    check(name, fn)  # shows its own feedback
+    return None
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -172,7 +172,7 @@ def draw_graph(
         return PAD + (depth - 1 - node.layer) * COL_W + NODE_W / 2, PAD + 30 + node.row * ROW_H + NODE_H / 2
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" style="background:white">']
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif" style="background:white;max-width:none">']
     x = PAD
     for kind in ("param", "leaf", "const", "op", "output"):  # legend
         fill, stroke, radius, text = STYLES[kind]

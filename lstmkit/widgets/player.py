@@ -104,7 +104,7 @@ class SequencePlayer(widgets.VBox):
             widgets.HTML(f"<h3 style='margin:4px 0'>An LSTM cell over {steps} steps "
                          f"({self.variant} use gate, {hidden} memory units)</h3>"),
             widgets.HBox([self.play, self.slider]),
-            widgets.HBox([self.image, self.current]),
+            widgets.HBox([self.image, self.current], layout=widgets.Layout(flex_flow="row wrap")),
         ])
         self.add_class("lstmkit-player")
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
@@ -215,8 +215,8 @@ class SequencePlayer(widgets.VBox):
             text = ", ".join(f"{x:.3f}" for x in shown) + more
             raw = ",".join(repr(x) for x in self.values[key])
             rows.append(
-                f'<tr><td style="padding:2px 8px;color:{GATE_COLOURS[gate]};font-weight:bold">{label}</td>'
-                f'<td style="padding:2px 8px;font-family:monospace"><span class="lstmkit-value" '
+                f'<tr><td style="padding:2px 8px;color:{GATE_COLOURS[gate]};font-weight:bold;white-space:nowrap">{label}</td>'
+                f'<td style="padding:2px 8px;font-family:monospace;white-space:nowrap"><span class="lstmkit-value" '
                 f'data-lstmkit="{key}" data-value="{raw}">[{text}]</span></td></tr>'
             )
         return (f'<div class="lstmkit-readout"><b>t = {step}</b>'
