@@ -125,23 +125,33 @@ def test_gate_arithmetic_reference_matches_the_textbook_lstm_equations():
     c_expected = f * c_prev + i * g
     h_expected = o * np.tanh(c_expected)
 
-    internal = fused_lstm.to_internal_order(z.T, H).T * fused_lstm.sigmoid_prescale(H, "float64", np)
-    gates = internal.copy()
-    half = gates.copy() * 0.5
-    gates -= half
+    scaled = z * fused_lstm.sigmoid_prescale(H, "float64", np)
+    rec = scaled * 0.25  # the step adds the recurrent part to the input part
+    gates = scaled - rec
     c, tanh_c, h = (np.empty((B, H)) for _ in range(3))
-    fused_lstm.forward_step_reference(gates, half, c_prev, c, tanh_c, h)
+    fused_lstm.forward_step_reference(gates, rec, c_prev, c, tanh_c, h)
     np.testing.assert_allclose(c, c_expected, rtol=1e-12)
     np.testing.assert_allclose(h, h_expected, rtol=1e-12)
     np.testing.assert_allclose(tanh_c, np.tanh(c_expected), rtol=1e-12)
-    np.testing.assert_allclose(gates, np.concatenate([i, f, o, (g + 1) / 2], axis=1), rtol=1e-12)
+    np.testing.assert_allclose(gates, np.concatenate([i, f, (g + 1) / 2, o], axis=1), rtol=1e-12)
 
 
-def test_internal_gate_order_swap_is_its_own_inverse():
-    w = np.arange(8 * 3).reshape(8, 3)
-    once = fused_lstm.to_internal_order(w, 2)
-    np.testing.assert_array_equal(once[4:6], w[6:8])  # o moved before g
-    np.testing.assert_array_equal(fused_lstm.to_internal_order(once, 2), w)
+def test_backward_step_reference_gives_the_textbook_gate_gradients():
+    gen = np.random.default_rng(11)
+    B, H = 2, 3
+    i, f, o = gen.uniform(0.1, 0.9, (3, B, H))
+    g = gen.uniform(-0.9, 0.9, (B, H))
+    c_prev, dy, dh_rec, dc_next = gen.standard_normal((4, B, H))
+    c = f * c_prev + i * g
+    dh = dy + dh_rec
+    dc = dc_next + dh * o * (1 - np.tanh(c) ** 2)
+    expected = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                               dc * i * (1 - g * g), dh * np.tanh(c) * o * (1 - o)], axis=1)
+    gates = np.concatenate([i, f, (g + 1) / 2, o], axis=1)
+    dc_io = dc_next.copy()
+    fused_lstm.backward_step_reference(gates, c_prev, np.tanh(c), dy, dh_rec, dc_io, np.empty((10, B, H)))
+    np.testing.assert_allclose(gates, expected, rtol=1e-10)
+    np.testing.assert_allclose(dc_io, dc * f, rtol=1e-12)
 
 
 def test_state_dict_round_trip_gives_an_identical_model():

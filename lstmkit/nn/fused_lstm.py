@@ -11,10 +11,11 @@ saved activations into gradients of the gate pre-activations (written over the
 activations, in place), one GEMM per step carries the gradient to h_{t-1}, and at
 the end one GEMM each gives d weight_ih, d weight_hh and d x over all steps together.
 
-Inside, the gate blocks are reordered to i, f, o, g so the three sigmoid gates are
-adjacent, and the sigmoid rows of the weights are pre-scaled by 1/2: then one tanh
-over the whole row gives tanh(z) for g and tanh(z/2) for i, f, o, and
-σ(z) = tanh(z/2)/2 + 1/2 needs only a multiply-add (exact: scaling by 1/2 rounds nothing).
+Inside, the rows of the sigmoid gates i, f, o in a scaled copy of the weights are
+multiplied by 1/2 (exact in binary floating point). Then one tanh over the whole row
+of pre-activations gives tanh(z/2) for i, f, o and tanh(z) for g, and one multiply-add tanh(·)/2 + 1/2 over the whole row gives
+σ(z) for i, f, o and (g + 1)/2 for g: every pass runs over a contiguous row, and the
+backward pass reads all four slopes from one product a (1 - a), since 1 - g² = 4a(1 - a).
 
 The per-step gate arithmetic comes in two forms of identical semantics: the
 reference functions below (array-module ufuncs with ``out=``, used on the CPU and
@@ -30,22 +31,19 @@ from typing import Any
 from .. import backend
 from ..autograd.function import Function
 
-# --------------------------------------------------------------------------- gate order
+# --------------------------------------------------------------------------- gate layout
 
 
-def to_internal_order(w: Any, hidden: int) -> Any:
-    """Rows (or entries) in blocks i, f, g, o -> i, f, o, g (and back: the swap is its own inverse).
-
-    w: (4H, ...) -> (4H, ...), a new contiguous array.
-    """
+def gate_slots(row: Any, hidden: int) -> tuple[Any, Any, Any, Any]:
+    """Views of the four gate blocks (i, f, g, o: PyTorch's order) of a (B, 4H) row."""
     H = hidden
-    return backend.xp_of(w).concatenate([w[: 2 * H], w[3 * H :], w[2 * H : 3 * H]], axis=0)
+    return row[:, :H], row[:, H : 2 * H], row[:, 2 * H : 3 * H], row[:, 3 * H :]
 
 
 def sigmoid_prescale(hidden: int, dtype: Any, xp: Any) -> Any:
-    """(4H,) factors: 1/2 for the sigmoid gates i, f, o and 1 for g (internal order)."""
-    scale = xp.ones(4 * hidden, dtype=dtype)
-    scale[: 3 * hidden] = 0.5
+    """(4H,) factors: 1/2 for the sigmoid gates i, f, o and 1 for the candidate g."""
+    scale = xp.full(4 * hidden, 0.5, dtype=dtype)
+    scale[2 * hidden : 3 * hidden] = 1
     return scale
 
 
@@ -55,15 +53,15 @@ def sigmoid_prescale(hidden: int, dtype: Any, xp: Any) -> Any:
 def forward_step_reference(gates: Any, rec: Any, c_prev: Any, c: Any, tanh_c: Any, h: Any) -> None:
     """One step of gate arithmetic, in place (reference form, any backend).
 
-    gates (B, 4H): pre-activations [i, f, o, g] from the input (sigmoid columns halved);
+    gates (B, 4H): pre-activations [i, f, g, o] from the input (sigmoid columns halved);
     rec (B, 4H): the recurrent part h_{t-1} W_hhᵀ, scaled alike; c_prev (B, H).
-    Writes over ``gates`` the values [i, f, o, (g + 1)/2] (all four in (0, 1): one pass
+    Writes over ``gates`` the values [i, f, (g + 1)/2, o] (all four in (0, 1): one pass
     of tanh(·)/2 + 1/2 over the whole row, no strided writes), and c_t, tanh(c_t), h_t (B, H).
     """
     xp = backend.xp_of(gates)
     H = c.shape[-1]
     half, one = gates.dtype.type(0.5), gates.dtype.type(1)
-    i, f, o, g_half = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    i, f, g_half, o = gate_slots(gates, H)
     xp.add(gates, rec, out=gates)
     xp.tanh(gates, out=gates)
     xp.multiply(gates, half, out=gates)
@@ -80,8 +78,8 @@ def forward_step_reference(gates: Any, rec: Any, c_prev: Any, c: Any, tanh_c: An
 def backward_step_reference(gates: Any, c_prev: Any, tanh_c: Any, dy: Any, dh_rec: Any, dc: Any, work: Any) -> None:
     """One step of backpropagation through the gate arithmetic, in place (reference form).
 
-    gates (B, 4H): this step's values [i, f, o, (g + 1)/2] from the forward step,
-    overwritten with the gradients of the (unscaled) pre-activations [i, f, o, g];
+    gates (B, 4H): this step's values [i, f, (g + 1)/2, o] from the forward step,
+    overwritten with the gradients of the (unscaled) pre-activations [i, f, g, o];
     c_prev, tanh_c (B, H) from the forward pass; dy (B, H): gradient of h_t from the
     output; dh_rec (B, H): from step t+1 (or h_n); dc (B, H): in, the gradient of c_t
     from step t+1 (or c_n); out, that of c_{t-1}. work: (10, B, H) scratch.
@@ -97,8 +95,8 @@ def backward_step_reference(gates: Any, c_prev: Any, tanh_c: Any, dy: Any, dh_re
     mult = flat[4 * B * H : 8 * B * H].reshape(B, 4 * H)
     dh = flat[8 * B * H : 9 * B * H].reshape(B, H)
     tmp = flat[9 * B * H : 10 * B * H].reshape(B, H)
-    i, f, o, g_half = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    m_i, m_f, m_o, m_g = mult[:, :H], mult[:, H : 2 * H], mult[:, 2 * H : 3 * H], mult[:, 3 * H :]
+    i, f, g_half, o = gate_slots(gates, H)
+    m_i, m_f, m_g, m_o = gate_slots(mult, H)
     xp.subtract(one, gates, out=slope)
     xp.multiply(slope, gates, out=slope)  # σ'(z) for i, f, o; (1 - g²)/4 for g
     xp.add(dy, dh_rec, out=dh)
@@ -127,15 +125,15 @@ _FORWARD_KERNEL = (
     const ptrdiff_t b = i / H, j = i % H, row = b * 4 * H;
     const T ig = tanh(gates[row + j] + rec[row + j]) * (T)0.5 + (T)0.5;
     const T fg = tanh(gates[row + H + j] + rec[row + H + j]) * (T)0.5 + (T)0.5;
-    const T og = tanh(gates[row + 2 * H + j] + rec[row + 2 * H + j]) * (T)0.5 + (T)0.5;
-    const T ag = tanh(gates[row + 3 * H + j] + rec[row + 3 * H + j]) * (T)0.5 + (T)0.5;
+    const T ag = tanh(gates[row + 2 * H + j] + rec[row + 2 * H + j]) * (T)0.5 + (T)0.5;
+    const T og = tanh(gates[row + 3 * H + j] + rec[row + 3 * H + j]) * (T)0.5 + (T)0.5;
     const T gg = (ag + ag) - (T)1;
     const T cn = fg * c_prev + ig * gg;
     const T tc = tanh(cn);
     gates[row + j] = ig;
     gates[row + H + j] = fg;
-    gates[row + 2 * H + j] = og;
-    gates[row + 3 * H + j] = ag;
+    gates[row + 2 * H + j] = ag;
+    gates[row + 3 * H + j] = og;
     c = cn;
     tanh_c = tc;
     h = og * tc;
@@ -150,15 +148,15 @@ _BACKWARD_KERNEL = (
     const ptrdiff_t b = i / H, j = i % H, row = b * 4 * H;
     const T ig = gates[row + j];
     const T fg = gates[row + H + j];
-    const T og = gates[row + 2 * H + j];
-    const T ag = gates[row + 3 * H + j];
+    const T ag = gates[row + 2 * H + j];
+    const T og = gates[row + 3 * H + j];
     const T gg = (ag + ag) - (T)1;
     const T dh = dy + dh_rec;
     const T dct = dc + ((T)1 - tanh_c * tanh_c) * og * dh;
     gates[row + j] = (ig * ((T)1 - ig)) * (dct * gg);
     gates[row + H + j] = (fg * ((T)1 - fg)) * (dct * c_prev);
-    gates[row + 2 * H + j] = (og * ((T)1 - og)) * (dh * tanh_c);
-    gates[row + 3 * H + j] = (ag * ((T)1 - ag)) * ((dct * (T)4) * ig);
+    gates[row + 2 * H + j] = (ag * ((T)1 - ag)) * ((dct * (T)4) * ig);
+    gates[row + 3 * H + j] = (og * ((T)1 - og)) * (dh * tanh_c);
     dc = dct * fg;
     """,
     "lstmkit_lstm_backward_step",
@@ -210,13 +208,12 @@ class LSTMLayer(Function):
         dtype = weight_hh.dtype
         self.saved = (x, h0, c0, weight_ih, weight_hh, *biases)
         self.x = x = xp.ascontiguousarray(x)
-        self.w_ih = to_internal_order(weight_ih, H)
-        self.w_hh = to_internal_order(weight_hh, H)
+        self.w_ih, self.w_hh = weight_ih, weight_hh
         scale = sigmoid_prescale(H, dtype, xp)
         gates = xp.empty((T, B, 4 * H), dtype=dtype)
         xp.matmul(x.reshape(T * B, n_in), (self.w_ih * scale[:, None]).T, out=gates.reshape(T * B, 4 * H))
         if biases:
-            gates += to_internal_order(biases[0] + biases[1], H) * scale
+            gates += (biases[0] + biases[1]) * scale
         w_hh_t = xp.ascontiguousarray((self.w_hh * scale[:, None]).T)  # (H, 4H)
         hs = xp.empty((T + 1, B, H), dtype=dtype)
         cs = xp.empty((T + 1, B, H), dtype=dtype)
@@ -247,15 +244,15 @@ class LSTMLayer(Function):
             if t < T - 1:
                 xp.matmul(gates[t + 1], self.w_hh, out=dh_rec)
             backward_step(gates[t], cs[t], tanh_c[t], dy[t], dh_rec, dc, work)
-        dz = gates.reshape(T * B, 4 * H)  # now d loss / d pre-activations, internal gate order
+        dz = gates.reshape(T * B, 4 * H)  # now d loss / d pre-activations (i, f, g, o)
         needs = self.needs_input_grad
         dx = (dz @ self.w_ih).reshape(x.shape) if needs[0] else None
         dh0 = gates[0] @ self.w_hh if needs[1] else None
         dc0 = dc if needs[2] else None
-        dw_ih = to_internal_order(dz.T @ x.reshape(T * B, -1), H) if needs[3] else None
-        dw_hh = to_internal_order(dz.T @ hs[:T].reshape(T * B, H), H) if needs[4] else None
+        dw_ih = dz.T @ x.reshape(T * B, -1) if needs[3] else None
+        dw_hh = dz.T @ hs[:T].reshape(T * B, H) if needs[4] else None
         grads = (dx, dh0, dc0, dw_ih, dw_hh)
         if len(needs) > 5:
-            db = to_internal_order(dz.sum(axis=0), H) if needs[5] or needs[6] else None
+            db = dz.sum(axis=0) if needs[5] or needs[6] else None
             grads += (db if needs[5] else None, xp.array(db, copy=True) if needs[6] else None)
         return grads
