@@ -212,8 +212,10 @@ class LSTMLayer(Function):
         scale = sigmoid_prescale(H, dtype, xp)
         gates = xp.empty((T, B, 4 * H), dtype=dtype)
         xp.matmul(x.reshape(T * B, n_in), (self.w_ih * scale[:, None]).T, out=gates.reshape(T * B, 4 * H))
-        if biases:
-            gates += (biases[0] + biases[1]) * scale
+        bias = (biases[0] + biases[1]) * scale if biases else None
+        if bias is not None and backend.device_of(x) == "cuda":
+            gates += bias  # one pass on a GPU; on the CPU it is added per step, in cache
+            bias = None
         w_hh_t = xp.ascontiguousarray((self.w_hh * scale[:, None]).T)  # (H, 4H)
         hs = xp.empty((T + 1, B, H), dtype=dtype)
         cs = xp.empty((T + 1, B, H), dtype=dtype)
@@ -223,6 +225,8 @@ class LSTMLayer(Function):
         forward_step, _ = step_functions(xp)
         for t in range(T):
             xp.matmul(hs[t], w_hh_t, out=rec)
+            if bias is not None:
+                xp.add(rec, bias, out=rec)
             forward_step(gates[t], rec, cs[t], cs[t + 1], tanh_c[t], hs[t + 1])
         self.gates, self.hs, self.cs, self.tanh_c = gates, hs, cs, tanh_c
         self.gates_hold_activations = True
