@@ -15,6 +15,9 @@ def test_linear_computes_x_w_transpose_plus_b_on_any_leading_shape():
     y = layer(lk.tensor(x))
     assert y.shape == (2, 5, 3)
     np.testing.assert_allclose(y.numpy(), x @ layer.weight.numpy().T + layer.bias.numpy(), rtol=1e-12)
+    single = layer(lk.tensor(x[0, 0]))
+    assert single.shape == (3,)
+    np.testing.assert_allclose(single.numpy(), y.numpy()[0, 0], rtol=1e-12)
 
 
 def test_linear_init_uses_one_over_sqrt_in_features():

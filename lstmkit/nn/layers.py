@@ -38,8 +38,11 @@ class Linear(Module):
                 f"but got shape {x.shape}. Reshape the input or build Linear({x.shape[-1] if x.ndim else '?'}, "
                 f"{self.out_features})."
             )
-        y = x @ self.weight.T
-        return y + self.bias if self.bias is not None else y
+        rows = x if x.ndim == 2 else x.reshape(-1, self.in_features)  # one 2-D GEMM, also backward
+        y = rows @ self.weight.T
+        if self.bias is not None:
+            y = y + self.bias
+        return y if x.ndim == 2 else y.reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
