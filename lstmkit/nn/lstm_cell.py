@@ -109,6 +109,8 @@ class LSTMCell(Module):
         if state is None:
             h = c = zeros(*shape, dtype=x.dtype, device=x.device)
         else:
+            if not isinstance(state, tuple | list) or len(state) != 2:
+                raise TypeError("LSTMCell: the state must be a pair (h, c) of tensors, or None for zeros.")
             h, c = (as_tensor_like(s, x, name, "LSTMCell") for s, name in zip(state, ("h", "c"), strict=True))
             h, c = (h.reshape(1, -1), c.reshape(1, -1)) if unbatched else (h, c)
             if h.shape != shape or c.shape != shape:
