@@ -37,6 +37,7 @@ LESSON_MODULES = (
     "l07_gradients_through_time",
     "l08_train_on_gpu",
 )
+SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -75,9 +76,11 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 900) -> nbformat.NotebookN
     """Run ``nb`` in ``notebooks/`` with the test suite's settings; returns it with outputs."""
     from nbclient import NotebookClient  # noqa: PLC0415
 
-    saved = {k: os.environ.get(k) for k in ("LSTMKIT_QUICK", "LSTMKIT_DEVICE")}
+    saved = {k: os.environ.get(k) for k in ("LSTMKIT_QUICK", "LSTMKIT_DEVICE", *SINGLE_THREAD)}
     os.environ["LSTMKIT_QUICK"] = "1"
     os.environ.pop("LSTMKIT_DEVICE", None)
+    for name in SINGLE_THREAD:  # as notebooks/conftest.py does for the tests: small matrices, one thread
+        os.environ.setdefault(name, "1")
     try:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(NOTEBOOKS)}})

@@ -87,8 +87,8 @@ CELLS = [
     JupyterLab (or in a terminal before `pytest`):
 
     * `LSTMKIT_DEVICE` picks the default device, `cpu` (the default), `cuda` or `auto`.
-    * `LSTMKIT_QUICK=1` shrinks the long training runs in lessons 7 and 8 so the whole
-      course runs in a few minutes (the test suite sets it). The results are noisier,
+    * `LSTMKIT_QUICK=1` shortens the training runs in lessons 6 and 8 so the whole
+      course runs in a few minutes (the test suite sets it). The results are rougher,
       but every lesson still checks that learning happened.
     """),
     code("""

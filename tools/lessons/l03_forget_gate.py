@@ -101,8 +101,9 @@ CELLS = [
     With `b_f = 0` that is 0.5: every unit loses half its memory at every step, a
     half-life of one step, and the network cannot even *notice* that remembering would
     pay off, because what it would remember is gone before any loss can reward it. The
-    common remedy (Gers et al., 2000; Jozefowicz et al., 2015) is to start the forget bias
-    at 1 or more, so a fresh cell remembers by default and learns to forget:
+    common remedy (recommended by Jozefowicz et al., 2015, after comparing thousands of
+    recurrent architectures) is to start the forget bias at 1 or more, so that a fresh
+    cell remembers by default and learns *when* to forget:
     """),
     code("""
     for b in (0.0, 1.0, 2.0, 3.0):

@@ -176,7 +176,9 @@ CELLS = [
     explorer
     """),
     code("""
-    explorer.set(ltm_prev=2.0, event=1.0, stm_prev=0.0, b_f=-4.0, W_n_event=-2.0, b_i=3.0)
+    explorer.set(ltm_prev=2.0, event=1.0, stm_prev=0.0,
+                 W_f_event=0.0, b_f=-3.0,                          # forget almost everything
+                 W_n_event=-2.0, b_n=0.0, W_i_event=1.0, b_i=3.0)  # learn something negative
     values = explorer.values
     print({k: round(v, 4) for k, v in values.items()})
     print("LTM_t = forget output + learn output:",

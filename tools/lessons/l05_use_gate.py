@@ -199,6 +199,8 @@ CELLS = [
     explorer
     """),
     code("""
+    explorer.set(event=1.0, stm_prev=0.0, ltm_prev=1.5, W_n_event=1.0, b_n=0.0, W_i_event=1.0, b_i=0.0,
+                 W_f_event=0.0, b_f=1.0, W_v_event=0.5, b_v=0.0, W_u=1.0, b_u=0.0)
     for variant in ("article", "standard"):
         explorer.variant_switch.value = variant
         outputs = []

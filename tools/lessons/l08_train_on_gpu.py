@@ -45,7 +45,7 @@ CELLS = [
 
     `device="auto"` picks the GPU when CuPy is installed and a CUDA device really works,
     and the CPU otherwise (lesson 0). Everything below runs on it: parameters, batches,
-    the fused LSTM (whose gate arithmetic becomes one CUDA kernel on the GPU). Only the
+    the fused LSTM (whose gate arithmetic becomes one CUDA kernel per step on the GPU). Only the
     losses are copied back to the host for the plots, and on the GPU only every 25 steps,
     so the host does not wait for the device at each step.
     """),
