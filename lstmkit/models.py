@@ -29,7 +29,11 @@ CELLS = ("lstm", "rnn")
 
 
 def _recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int, forget_bias: float) -> Module:
-    """An ``nn.LSTM`` or ``nn.RNN`` (batch_first); the LSTM's forget-gate bias starts at ``forget_bias``."""
+    """An ``nn.LSTM`` or ``nn.RNN`` (batch_first).
+
+    The LSTM's forget-gate bias starts at ``forget_bias`` (PyTorch's random default
+    when 0): f = sigmoid(bias) near 1 keeps the long term memory over long lags.
+    """
     if cell == "lstm":
         layer = LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True)
         if forget_bias:

@@ -135,3 +135,15 @@ def test_add_subcommand_registers_a_new_command(monkeypatch, capsys):
     cli.add_subcommand(register_hello)
     assert cli.main(["hello"]) == 0
     assert capsys.readouterr().out == "hello\n"
+
+
+def test_forget_bias_defaults_per_task_and_can_be_set(tmp_path, capsys):
+    base = ["train", "--task", "movie", "--steps", "1", "--seq-len", "4", "--hidden", "4", "--device", "cpu", "--no-progress"]
+    assert cli.main([*base, "--out", str(tmp_path / "a")]) == 0
+    assert cli.main([*base, "--out", str(tmp_path / "b"), "--forget-bias", "2.5"]) == 0
+    assert read_checkpoint(tmp_path / "a" / "checkpoint.npz").config["forget_bias"] == 3.0
+    saved = read_checkpoint(tmp_path / "b" / "checkpoint.npz")
+    assert saved.config["forget_bias"] == 2.5
+    hidden = 4
+    np_bias = saved.model_state["rnn.bias_ih_l0"]
+    assert abs(np_bias[hidden : 2 * hidden] - 2.5).max() < 0.05  # one Adam step of lr 0.01 away from 2.5
