@@ -87,6 +87,9 @@ CELLS = [
     JupyterLab (or in a terminal before `pytest`):
 
     * `LSTMKIT_DEVICE` picks the default device, `cpu` (the default), `cuda` or `auto`.
+      Leave it unset for lessons 1 to 7: they compute with tiny arrays and compare
+      results with NumPy, which only works on the CPU. Lesson 8 picks the GPU by itself
+      when there is one.
     * `LSTMKIT_QUICK=1` shortens the training runs in lessons 6 and 8 so the whole
       course runs in a few minutes (the test suite sets it). The results are rougher,
       but every lesson still checks that learning happened.

@@ -244,7 +244,7 @@ CELLS = [
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "chars.npz"
         char_run.save(path)
-        fresh = models.CharModel(len(chars.vocab), embed_size=32, hidden_size=char_model.rnn.hidden_size)
+        fresh = models.CharModel(len(chars.vocab), embed_size=32, hidden_size=char_model.rnn.hidden_size).to(DEVICE)
         checkpoint = load_checkpoint(path, fresh)
     same = models.generate(fresh, chars.vocab, prime="Return the", length=40, temperature=0.8, rng=1) == again
     print("the reloaded model writes the same text:", same)
