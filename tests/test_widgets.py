@@ -307,3 +307,17 @@ def test_liveplot_redraws_on_update_once_shown_and_throttles() -> None:
     plot.update(3, 0.5)
     assert plot.renders == 2
     assert "step 3: loss 0.5" in plot._figure.axes[0].get_title()
+
+
+def test_liveplot_draws_the_points_the_throttle_skipped_when_the_cell_ends() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    plot = LivePlot(min_interval_s=3600.0, display=False)
+    plot._shown = True  # as after display() in a notebook
+    shell.user_ns["plot"] = plot
+    shell.run_cell("for step in range(5):\n    plot.update(step, 1.0 / (step + 1))\n")
+    assert plot.renders == 2  # the first update, then once at the end of the cell
+    assert not plot.renders_behind() and "step 4" in plot._figure.axes[0].get_title()
+    shell.run_cell("1 + 1")
+    assert plot.renders == 2  # nothing new, no redraw; the hook is gone

@@ -7,7 +7,8 @@
 One ``ipywidgets.Image`` is updated in place with PNG bytes, at most once per
 ``min_interval_s`` seconds, so the plot never flickers and a fast loop is not slowed
 down by drawing. Without a notebook front end (a script, or a headless nbclient run)
-nothing is displayed; the history is kept and ``close()`` or ``png()`` renders it.
+nothing is displayed; the history is kept and ``close()`` or ``png()`` renders it. In a
+notebook, points the throttle skipped are drawn when the running cell finishes.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class LivePlot:
         self._display = display
         self._shown = False
         self._last_render = -math.inf
+        self._hooked = False
+        self._drawn_points = 0
         self._figure = None
 
     # ------------------------------------------------------------------ recording
@@ -73,8 +76,35 @@ class LivePlot:
         self.vals.append(None if val is None else float(val))
         if not self._shown and (self._display is True or (self._display == "auto" and _in_kernel())):
             self.show()
-        if self._shown and time.monotonic() - self._last_render >= self.min_interval_s:
+        if not self._shown:
+            return
+        if time.monotonic() - self._last_render >= self.min_interval_s:
             self.redraw()
+        else:
+            self._draw_when_cell_ends()
+
+    def _draw_when_cell_ends(self) -> None:
+        """Have IPython redraw once the running cell finishes, so the last points always show."""
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+            return
+        shell = get_ipython()
+        if shell is not None and not self._hooked:
+            shell.events.register("post_run_cell", self._after_cell)
+            self._hooked = True
+
+    def _after_cell(self, *_: object) -> None:
+        from IPython import get_ipython
+
+        get_ipython().events.unregister("post_run_cell", self._after_cell)
+        self._hooked = False
+        if self.renders_behind():
+            self.redraw()
+
+    def renders_behind(self) -> bool:
+        """True when points were recorded after the last drawing."""
+        return self._drawn_points != len(self.steps)
 
     def show(self) -> None:
         """Display the plot's widget in the notebook (done for you at the first update)."""
@@ -109,6 +139,7 @@ class LivePlot:
             latest += f", {self.val_label} {pairs[-1][1]:.4g}"
         loss_ax.set_title(f"{self.title} — {latest}", fontsize=10)
         self.renders += 1
+        self._drawn_points = len(self.steps)
         return png_bytes(figure)
 
     def _make_figure(self):  # noqa: ANN202 - a matplotlib Figure
