@@ -247,3 +247,21 @@ def test_feedback_html_is_a_small_escaped_box():
     assert box.startswith('<div class="lstmkit-check"') and "Hint:" in box
     assert "<STM" not in box  # text is escaped
     assert repr(result).startswith("<check learn_gate: not passed")
+
+
+def test_elementwise_product_with_weights_gets_the_matrix_product_hint():
+    def answer(stm_prev, event, W_n, b_n, W_i, b_i):
+        joined = lk.concat([stm_prev, event], axis=-1)
+        return ((joined * W_n).sum(axis=-1) + b_n).tanh() * (joined @ W_i.T + b_i).sigmoid()
+
+    result = check("learn_gate", answer, quiet=True)
+    assert "cannot be broadcast" in result.message
+    assert "matrix product `@`" in result.hint
+
+
+def test_missing_return_is_named():
+    def answer(stm_prev, event, W_n, b_n, W_i, b_i):
+        lk.concat([stm_prev, event], axis=-1)
+
+    result = check("learn_gate", answer, quiet=True)
+    assert "returned None" in result.message and "return" in result.message

@@ -104,3 +104,13 @@ def test_command_line_writes_then_reports_up_to_date_or_stale(tmp_path, capsys):
     assert "stale" in capsys.readouterr().err
     assert main([str(tmp_path / "missing"), str(dest)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stem", list(by_notebook()))
+def test_solution_notebook_stores_one_passing_feedback_per_check(stem):
+    nb = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.metadata["nbgrader"]["grade"]:
+            assert "### BEGIN HIDDEN TESTS" in cell.source and "assert_passes(" in cell.source
+            assert [out.output_type for out in cell.outputs] == ["display_data"]
+            assert "passed" in cell.outputs[0].data["text/plain"]

@@ -70,13 +70,15 @@ def check(name: str, fn: Any, seed: int = 0, quiet: bool = False) -> CheckResult
     feedback = Feedback(**{field: getattr(result, field) for field in result.__dataclass_fields__})
     if not quiet:
         show(feedback)
-        shell = _kernel()
-        feedback.shown_in = shell.execution_count if shell is not None else None
+    shell = _kernel()  # quiet or shown: either way, not shown again as this cell's result
+    feedback.shown_in = shell.execution_count if shell is not None else None
     return feedback
 
 
 def assert_passes(name: str, fn: Any, seed: int = 1) -> CheckResult:
     """Like :func:`check`, silent, but raise AssertionError with the feedback on failure.
+
+    Returns the (truthy) result, which a notebook shows only when asked for in a later cell.
 
     Hidden tests use a different seed from the learner's check, so an answer that
     special-cases the visible check's inputs still fails.

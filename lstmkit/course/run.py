@@ -194,6 +194,12 @@ def _collect(
 
 
 def _store(exercise, path, item, values, want_tensors, tensors) -> Failure | None:
+    if item is None:
+        return Failure(
+            "wrong_structure",
+            f"{exercise.name} returned None for {path}: did the function end without a return "
+            "statement? Finish with return and the result.",
+        )
     if isinstance(item, Tensor):
         values[path] = numpy.array(item.numpy(), dtype="float64")
         if want_tensors:
