@@ -2,7 +2,7 @@
 
 >>> from lstmkit import data, models, train
 >>> task = data.AddingTask(seq_len=20)
->>> model = models.SequenceRegressor(2, 16)
+>>> model = models.SequenceRegressor(2, 16, 1)
 >>> trainer = train.fit(model, task, steps=5, progress=False)
 >>> len(trainer.history)
 5

@@ -165,3 +165,9 @@ def test_gradient_through_time_refuses_character_ids():
     ids = data.as_tensors(np.zeros((2, 3), dtype=np.int64))[0]
     with pytest.raises(ValueError, match="character ids have no gradient"):
         train.gradient_through_time(model, ids, ids, "language")
+
+
+def test_module_example_runs():
+    import doctest
+
+    assert doctest.testmod(train).failed == 0
