@@ -1,0 +1,94 @@
+"""``lstmkit grade SUBMISSION... --out DIR``: the command line.
+
+Exit status: 0 when every submission was graded (whatever the learners' code
+did), 1 when the grader itself failed on some submission (they keep a row and are
+retried by ``--resume``), 2 on bad arguments or an unwritable output folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .batch import GradeError, Settings, gradebook, grade_submissions
+from .feedback import summary_table
+from .sandbox import Limits
+
+DESCRIPTION = """Grade learners' exercise notebooks in sandboxed processes.
+
+A SUBMISSION is a notebook or a folder of them: a folder per learner
+(alice/02_learn_gate.ipynb), a folder per assignment (02_learn_gate/alice.ipynb)
+or one file per learner (alice.ipynb, its exercises found from the functions it
+defines). Writes OUT/gradebook.csv, OUT/results.json and OUT/feedback/<learner>.md."""
+
+
+def _positive(kind: type) -> object:
+    def parse(text: str) -> object:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return value
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The grade command's arguments (for ``lstmkit grade`` and :func:`main`)."""
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="notebooks or folders of notebooks")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the gradebook, results and feedback")
+    parser.add_argument("--workers", type=_positive(int), default=os.cpu_count() or 1,
+                        help="submissions graded at once on this machine (default: the number of cores)")
+    parser.add_argument("--timeout", type=_positive(float), default=10.0, metavar="S",
+                        help="seconds one exercise (or one cell) may run (default 10); a submission gets "
+                             "the sum over its exercises plus 30 s")
+    parser.add_argument("--memory", type=_positive(int), default=1024, metavar="MB",
+                        help="address-space limit of a learner's process, in MiB (default 1024)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the hidden cases (default 1, as the hidden tests)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the results of an earlier run into DIR; grade only what is missing")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="a Dask scheduler (tcp://host:8786): grade on its workers instead of locally")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed grade command; returns the exit status."""
+    limits = Limits(exercise_timeout=args.timeout, submission_timeout=args.timeout * 10 + 30, memory_mb=args.memory)
+    try:
+        batch = grade_submissions(
+            args.submissions, args.out, Settings(seed=args.seed, limits=limits), workers=args.workers,
+            scheduler=args.scheduler, resume=args.resume, progress=not args.no_progress,
+        )
+    except GradeError as error:
+        print(f"lstmkit grade: error: {error}", file=sys.stderr)
+        return 2
+    columns, rows = gradebook(batch.results)
+    print(summary_table(columns, rows))
+    print(f"\n{len(batch.graded)} graded, {len(batch.reused)} kept from before; wrote {batch.out}/gradebook.csv, "
+          f"results.json and feedback/")
+    if batch.internal_errors:
+        print(f"lstmkit grade: {batch.internal_errors} submissions could not be graded (see results.json); "
+              "run again with --resume to retry them.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``lstmkit grade SUBMISSION... --out DIR [...]``; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="lstmkit grade", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
