@@ -141,7 +141,7 @@ def test_forget_bias_defaults_per_task_and_can_be_set(tmp_path, capsys):
     base = ["train", "--task", "movie", "--steps", "1", "--seq-len", "4", "--hidden", "4", "--device", "cpu", "--no-progress"]
     assert cli.main([*base, "--out", str(tmp_path / "a")]) == 0
     assert cli.main([*base, "--out", str(tmp_path / "b"), "--forget-bias", "2.5"]) == 0
-    assert read_checkpoint(tmp_path / "a" / "checkpoint.npz").config["forget_bias"] == 3.0
+    assert read_checkpoint(tmp_path / "a" / "checkpoint.npz").config["forget_bias"] == 5.0
     saved = read_checkpoint(tmp_path / "b" / "checkpoint.npz")
     assert saved.config["forget_bias"] == 2.5
     hidden = 4
