@@ -57,7 +57,7 @@ CASES: dict[str, tuple[Expected, tuple]] = {
     "memory_bomb": (Expected(0, 2, "error", "MemoryError"), _prefix("blob = bytearray(8 * 2**30)")),
     "output_flood": (Expected(3, 2, "", "bytes of printed output beyond the first", note=True),
                      _prefix("for _ in range(20000):\n    print('x' * 999)")),
-    "monkeypatch": (Expected(0, 2, "wrong_value", "value of stm"), ("monkeypatch",)),
+    "monkeypatch": (Expected(0, 2, "wrong_value", "is 0 where it should be"), ("monkeypatch",)),
     "always_equal": (Expected(0, 2, "not_a_tensor", "is a AlwaysEqual, not an lstmkit Tensor"), ("always_equal",)),
     "fake_passed": (Expected(0, 2, "wrong_value", "leaving out the bias b_u"), ("fake_passed",)),
     "read_outside": (Expected(0, 2, "error", "reading /etc/hostname"), _prefix("open('/etc/hostname').read()")),

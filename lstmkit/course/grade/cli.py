@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .batch import GradeError, Settings, gradebook, grade_submissions
+from .batch import GradeError, Settings, grade_submissions, gradebook
 from .feedback import summary_table
 from .sandbox import Limits
 

@@ -1,0 +1,184 @@
+"""lstmkit grade: the corpus of broken and hostile submissions, outputs, resume, parallel runs."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy
+import pytest
+
+from lstmkit.course.grade import batch, main
+from lstmkit.course.grade.batch import Settings, grade_submissions
+from lstmkit.course.grade.notebook import forbidden_in_source, read_submission
+from lstmkit.course.grade.protocol import ProtocolError, read_bundle
+from lstmkit.course.grade.sandbox import Limits
+from lstmkit.course.exercises import get_exercise
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("grading_corpus", ROOT / "tests" / "submissions" / "corpus.py")
+corpus = importlib.util.module_from_spec(_spec)
+sys.modules["grading_corpus"] = corpus
+_spec.loader.exec_module(corpus)
+
+FAST = Settings(seed=1, limits=Limits(exercise_timeout=2.0, submission_timeout=20.0, memory_mb=1024))
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    corpus.write_corpus(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def graded(corpus_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    return grade_submissions([corpus_dir], out, FAST, workers=2)
+
+
+def _row(graded, case):
+    return json.loads((graded.out / "results.json").read_text())["learners"][case]
+
+
+@pytest.mark.parametrize("case", list(corpus.CASES))
+def test_corpus_case_scores_exactly_and_records_why(graded, case):
+    expected, _ = corpus.CASES[case]
+    row = _row(graded, case)
+    article, standard = row["exercises"]["use_gate_article"], row["exercises"]["use_gate_standard"]
+    assert (article["score"], standard["score"]) == (expected.article, expected.standard)
+    assert row["total"] == expected.article + expected.standard and row["max"] == 5
+    failing = [v for v in (article, standard) if not v["passed"]]
+    assert [v["failure_kind"] for v in failing][:1] == ([expected.kind] if expected.kind else [])
+    if expected.note:
+        assert any(expected.reason in note for note in row["notes"]), row["notes"]
+    elif expected.reason:
+        said = failing[0]["message"] + " " + failing[0]["hint"]
+        assert expected.reason in said, said
+
+
+def test_committed_corpus_matches_its_generator():
+    for case in corpus.CASES:
+        path = ROOT / "tests" / "submissions" / "corpus" / case / f"{corpus.STEM}.ipynb"
+        assert path.read_bytes() == corpus.submission(case), f"stale corpus: run python {corpus.__file__}"
+
+
+def test_every_submission_gets_a_row_and_the_gradebook_is_ready_for_import(graded):
+    with open(graded.out / "gradebook.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["learner"] for r in rows] == sorted(corpus.CASES)
+    assert list(rows[0]) == ["learner", "use_gate_article", "use_gate_standard", "total"]
+    by_learner = {r["learner"]: r for r in rows}
+    assert by_learner["reference"]["total"] == "5" and by_learner["blank"]["total"] == "0"
+    assert by_learner["invalid_json"]["total"] == "0"
+    assert not list(graded.out.glob("*.part"))
+
+
+def test_feedback_file_says_what_failed_and_the_hint(graded):
+    text = (graded.out / "feedback" / "fake_passed.md").read_text()
+    assert "**Total: 2 / 5 points**" in text
+    assert "`use_gate_article`): 0 / 3, not passed" in text and "`use_gate_standard`): 2 / 2, passed" in text
+    assert "*Hint:* Your result matches leaving out the bias b_u" in text
+
+
+def test_sandbox_wrote_nothing_outside_its_folder(graded):
+    assert not (Path(tempfile.gettempdir()) / corpus.ESCAPE_FILE).exists()
+
+
+def test_serial_run_gives_the_same_results_as_parallel(corpus_dir, graded, tmp_path):
+    serial = grade_submissions([corpus_dir], tmp_path, FAST, workers=1)
+    assert (tmp_path / "results.json").read_bytes() == (graded.out / "results.json").read_bytes()
+    assert (tmp_path / "gradebook.csv").read_bytes() == (graded.out / "gradebook.csv").read_bytes()
+    assert serial.graded == graded.graded
+
+
+def _three(tmp_path):
+    folder = tmp_path / "subs"
+    for case in ("reference", "blank", "fake_passed"):
+        (folder / case).mkdir(parents=True)
+        (folder / case / f"{corpus.STEM}.ipynb").write_bytes(corpus.submission(case))
+    return folder
+
+
+def test_resume_grades_only_what_is_missing_and_regrading_is_identical(tmp_path):
+    folder, out = _three(tmp_path), tmp_path / "out"
+    first = grade_submissions([folder], out, FAST, workers=1)
+    assert len(first.graded) == 3 and first.reused == []
+    before = (out / "results.json").read_bytes()
+    lost = sorted((out / "state").glob("*.json"))[0]
+    lost.unlink()
+    second = grade_submissions([folder], out, FAST, workers=1, resume=True)
+    assert second.graded == [lost.stem] and len(second.reused) == 2
+    assert (out / "results.json").read_bytes() == before
+    third = grade_submissions([folder], out, FAST, workers=1)  # without --resume: all again, same result
+    assert len(third.graded) == 3 and (out / "results.json").read_bytes() == before
+
+
+def test_interrupted_run_resumes_with_the_rest(tmp_path, monkeypatch):
+    folder, out = _three(tmp_path), tmp_path / "out"
+    real = batch.run_tasks
+
+    def interrupted(tasks, workers, scheduler):
+        for result in real(tasks[:1], workers, scheduler):
+            yield result
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_tasks", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        grade_submissions([folder], out, FAST, workers=1)
+    assert len(list((out / "state").glob("*.json"))) == 1 and not (out / "gradebook.csv").exists()
+    monkeypatch.setattr(batch, "run_tasks", real)
+    resumed = grade_submissions([folder], out, FAST, workers=1, resume=True)
+    assert len(resumed.reused) == 1 and len(resumed.graded) == 2
+    assert (out / "gradebook.csv").read_text().count("\n") == 4
+
+
+def test_layouts_name_the_learner_and_the_exercises(tmp_path):
+    data = corpus.submission("reference")
+    per_assignment = read_submission(tmp_path / "05_use_gate" / "alice.ipynb", data)
+    flat = read_submission(tmp_path / "bob.ipynb", data)
+    per_learner = read_submission(tmp_path / "carol" / "05_use_gate.ipynb", data)
+    assert (per_assignment.learner, per_assignment.notebook) == ("alice", "05_use_gate")
+    assert (flat.learner, flat.notebook) == ("bob", "05_use_gate")
+    assert (per_learner.learner, per_learner.notebook) == ("carol", "05_use_gate")
+    assert flat.exercises == ["use_gate_article", "use_gate_standard"]
+
+
+def test_static_scan_finds_forbidden_names_through_aliases_helpers_and_import_strings():
+    exercise = get_exercise("learn_gate")
+
+    def scan(source):
+        return forbidden_in_source(exercise, [{"index": 0, "source": source}])
+
+    assert scan("import lstmkit as lk\ndef learn_gate(*a):\n    return lk.gates.learn_gate(*a)") == [
+        "lstmkit.gates.learn_gate"]
+    assert scan("import lstmkit.gates as g\ndef helper(*a):\n    return g.learn_gate(*a)\n"
+                "def learn_gate(*a):\n    return helper(*a)") == ["lstmkit.gates.learn_gate"]
+    assert scan("def learn_gate(*a):\n    return __import__('torch')") == ["torch"]
+    assert scan("import lstmkit as lk\nfrom lstmkit.course import check\ndef learn_gate(s, e, *w):\n"
+                "    return lk.concat([s, e], axis=-1)\ncheck('learn_gate', learn_gate)") == []
+
+
+def test_results_from_the_sandbox_are_read_without_pickle(tmp_path):
+    stem = tmp_path / "bundle"
+    numpy.savez(str(stem) + ".npz", evil=numpy.array([object()], dtype=object))
+    (tmp_path / "bundle.json").write_text("{}")
+    with pytest.raises(ProtocolError, match="could not be read"):
+        read_bundle(stem)
+
+
+def test_cli_exit_status_is_nonzero_only_when_the_grader_fails(tmp_path, capsys):
+    folder = _three(tmp_path)
+    assert main([str(folder / "reference"), "--out", str(tmp_path / "o"), "--workers", "1", "--no-progress"]) == 0
+    assert "reference" in capsys.readouterr().out
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main([str(folder), "--out", str(blocker), "--no-progress"]) == 2
+    assert "cannot write to the output folder" in capsys.readouterr().err
+    assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert main([str(folder), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    assert main(["--help"]) == 0
