@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy
 import pytest
 
+from lstmkit.course.exercises import get_exercise
 from lstmkit.course.grade import batch, main
 from lstmkit.course.grade.batch import Settings, grade_submissions
 from lstmkit.course.grade.notebook import forbidden_in_source, read_submission
 from lstmkit.course.grade.protocol import ProtocolError, read_bundle
 from lstmkit.course.grade.sandbox import Limits
-from lstmkit.course.exercises import get_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("grading_corpus", ROOT / "tests" / "submissions" / "corpus.py")
@@ -123,8 +123,7 @@ def test_interrupted_run_resumes_with_the_rest(tmp_path, monkeypatch):
     real = batch.run_tasks
 
     def interrupted(tasks, workers, scheduler):
-        for result in real(tasks[:1], workers, scheduler):
-            yield result
+        yield from real(tasks[:1], workers, scheduler)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(batch, "run_tasks", interrupted)

@@ -144,7 +144,7 @@ def run_tasks(tasks: list[dict[str, Any]], workers: int, scheduler: str | None) 
     if scheduler:
         from distributed import Client, as_completed  # noqa: PLC0415  (instructor extra)
 
-        with Client(scheduler, set_as_default=False) as client:
+        with Client(scheduler) as client:
             futures = client.map(grade_one, tasks, pure=False)
             for future in as_completed(futures):
                 yield future.result()
