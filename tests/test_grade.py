@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from lstmkit.course.exercises import get_exercise
+from lstmkit.course.exercises import EXERCISES, get_exercise
 from lstmkit.course.grade import batch, main
 from lstmkit.course.grade.batch import Settings, grade_submissions
 from lstmkit.course.grade.notebook import forbidden_in_source, read_submission
@@ -59,6 +59,21 @@ def test_corpus_case_scores_exactly_and_records_why(graded, case):
     elif expected.reason:
         said = failing[0]["message"] + " " + failing[0]["hint"]
         assert expected.reason in said, said
+
+
+def test_every_reference_notebook_scores_full_marks_and_every_blank_one_zero(tmp_path):
+    stems = sorted(p.stem for p in (ROOT / "exercises").glob("*.ipynb"))
+    for stem in stems:
+        for learner, make in (("reference", corpus.reference_submission), ("blank", corpus.blank_submission)):
+            (tmp_path / "subs" / learner).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "subs" / learner / f"{stem}.ipynb").write_bytes(make(stem))
+    result = grade_submissions([tmp_path / "subs"], tmp_path / "out", FAST, workers=2)
+    rows = json.loads((result.out / "results.json").read_text())["learners"]
+    assert len(result.graded) == 2 * len(stems)
+    assert rows["reference"]["total"] == rows["reference"]["max"] == sum(e.points for e in EXERCISES.values())
+    assert {n: v["score"] for n, v in rows["reference"]["exercises"].items()} == {n: e.points for n, e in EXERCISES.items()}
+    assert rows["blank"]["total"] == 0
+    assert {v["failure_kind"] for v in rows["blank"]["exercises"].values()} == {"not_implemented"}
 
 
 def test_committed_corpus_matches_its_generator():

@@ -69,6 +69,8 @@ CASES: dict[str, tuple[Expected, tuple]] = {
                _prefix("import socket\nsocket.socket()")),
     "kill_grader": (Expected(0, 2, "error", "does not allow os.kill"), _prefix("import os\nos.kill(os.getppid(), 9)")),
     "forbidden": (Expected(0, 2, "forbidden", "uses lstmkit.gates.use_gate"), ("forbidden",)),
+    "forbidden_hidden": (Expected(0, 2, "error", "lstmkit/gates.py (open)"),
+                         _prefix("import importlib\nimportlib.import_module('lstmkit.' + 'gates')")),
     "deleted_cell": (Expected(3, 0, "error", "use_gate_standard is not defined in the notebook"), ("deleted_cell",)),
     "retyped_cell": (Expected(0, 2, "error", "use_gate_article is not defined in the notebook"), ("retyped_cell",)),
     "stripped_metadata": (Expected(3, 2), ("stripped_metadata",)),
@@ -78,14 +80,14 @@ CASES: dict[str, tuple[Expected, tuple]] = {
 }
 
 
-def _load(folder: str) -> dict:
-    return json.loads((ROOT / folder / f"{STEM}.ipynb").read_text(encoding="utf-8"))
+def _load(folder: str, stem: str = STEM) -> dict:
+    return json.loads((ROOT / folder / f"{stem}.ipynb").read_text(encoding="utf-8"))
 
 
-def _solution_sources() -> dict[str, str]:
+def _solution_sources(stem: str = STEM) -> dict[str, str]:
     """grade_id -> the reference answer as a learner would leave it (markers removed)."""
     sources = {}
-    for cell in _load("solutions")["cells"]:
+    for cell in _load("solutions", stem)["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         if meta.get("solution"):
             text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -161,6 +163,19 @@ def submission(case: str) -> bytes:
     if kind == "invalid_json":
         return data[: len(data) // 2]
     return data
+
+
+def reference_submission(stem: str) -> bytes:
+    """The released notebook ``stem`` with every reference answer spliced in."""
+    nb = _load("exercises", stem)
+    for grade_id, source in _solution_sources(stem).items():
+        nb["cells"][_cell_index(nb, grade_id)]["source"] = source
+    return _dump(nb)
+
+
+def blank_submission(stem: str) -> bytes:
+    """The released notebook ``stem`` untouched."""
+    return _dump(_load("exercises", stem))
 
 
 def _code_cell(source: str) -> dict:

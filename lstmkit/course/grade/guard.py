@@ -6,8 +6,9 @@ adds an audit hook (``sys.addaudithook``; it cannot be removed) that refuses,
 with a ``PermissionError`` naming the event:
 
 * opening, listing, creating, renaming or deleting files outside the sandbox
-  folder, except *reading* Python's own files, site-packages and the lstmkit
-  package (imports need them) -- never the course's references;
+  folder, except *reading* Python's own files and site-packages (imports need
+  them) -- never the lstmkit package's sources (the gates, the references): all
+  of lstmkit that the learner's code may use is imported before the hook;
 * starting processes (``subprocess``, ``os.system``, ``os.exec*``, ``os.spawn*``,
   ``os.posix_spawn``, ``os.fork``), sending signals (``os.kill``), ``ctypes``
   (loading libraries, reading raw memory), sockets, new audit hooks, changing
@@ -110,12 +111,9 @@ class Fence:
 
 
 def read_roots() -> list[str]:
-    """Python's own files, site-packages and the lstmkit package: readable for imports."""
-    import lstmkit  # noqa: PLC0415
-
+    """Python's own files and site-packages: readable, for imports."""
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     roots |= {p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p}
-    roots.add(os.path.dirname(lstmkit.__file__))
     roots |= {"/dev/null", "/dev/urandom", "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo"}
     return sorted(roots)
 
@@ -124,8 +122,8 @@ def install(sandbox: str, blocked_imports: Iterable[str] = ()) -> Fence:
     """Install the fence for ``sandbox`` (the current folder); returns it."""
     import lstmkit  # noqa: PLC0415
 
-    course = os.path.join(os.path.dirname(lstmkit.__file__), "course")
-    fence = Fence(sandbox, read_roots(), denied=[course], blocked_imports=("lstmkit.course", *blocked_imports))
+    package = os.path.dirname(lstmkit.__file__)  # imported already; its sources (gates, references) stay closed
+    fence = Fence(sandbox, read_roots(), denied=[package], blocked_imports=("lstmkit.course", *blocked_imports))
     sys.dont_write_bytecode = True
     sys.addaudithook(fence)
     return fence

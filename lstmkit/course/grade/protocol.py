@@ -6,7 +6,7 @@ JSON file is written last, so a bundle without it is incomplete and ignored.
 
 Inputs: ``{"exercises": [{name, kind, signature, outputs, differentiable, forbidden,
 cases: [{label, seed, inputs, gradcheck_input}]}]}`` where every array in ``inputs``
-is ``{"array": key}``, a list ``{"list": [...]}``, a dict ``{"dict": {...}}`` and a
+is ``{"array": key}`` (a NumPy scalar ``{"scalar": key}``), a list ``{"list": [...]}``, a dict ``{"dict": {...}}`` and a
 number ``{"number": x}``.
 
 Outputs of one exercise: ``{"exercise": name, "cases": [{values: {path: key},
@@ -47,7 +47,10 @@ def encode_value(value: Any, arrays: dict[str, numpy.ndarray], key: str) -> Any:
     if isinstance(value, numpy.ndarray):
         arrays[key] = numpy.asarray(value, dtype="float64")
         return {"array": key}
-    if isinstance(value, bool | int | float | numpy.integer | numpy.floating):
+    if isinstance(value, numpy.floating):  # a NumPy scalar (0-d array times a number) stays one
+        arrays[key] = numpy.asarray(value, dtype="float64")
+        return {"scalar": key}
+    if isinstance(value, bool | int | float | numpy.integer):
         return {"number": float(value) if isinstance(value, float | numpy.floating) else int(value)}
     raise TypeError(f"cannot send an input of type {type(value).__name__} to the sandbox; expected arrays, lists, dicts or numbers")
 
@@ -60,6 +63,8 @@ def decode_value(node: Any, arrays: Any) -> Any:
         return [decode_value(v, arrays) for v in node["list"]]
     if "array" in node:
         return numpy.array(arrays[node["array"]], dtype="float64")
+    if "scalar" in node:
+        return numpy.float64(arrays[node["scalar"]][()])
     return node["number"]
 
 

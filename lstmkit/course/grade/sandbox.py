@@ -152,10 +152,12 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    """SIGKILL the process group, and the process itself (in case it left its group)."""
+    for kill in (lambda: os.killpg(proc.pid, signal.SIGKILL), proc.kill):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
     proc.wait()
 
 
