@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ import numpy
 import pytest
 
 from lstmkit.course.exercises import EXERCISES, get_exercise
-from lstmkit.course.grade import batch, main
+from lstmkit.course.grade import batch, landlock, main
 from lstmkit.course.grade.batch import Settings, grade_submissions
 from lstmkit.course.grade.notebook import forbidden_in_source, read_submission
 from lstmkit.course.grade.protocol import ProtocolError, read_bundle
@@ -196,3 +197,37 @@ def test_cli_exit_status_is_nonzero_only_when_the_grader_fails(tmp_path, capsys)
     assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
     assert main([str(folder), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
     assert main(["--help"]) == 0
+
+
+LANDLOCKED = """
+import os, socket, sys
+from lstmkit.course.grade import landlock
+folder = sys.argv[1]
+print("abi", landlock.restrict([sys.prefix, sys.base_prefix, "/usr"], [folder]))
+open(os.path.join(folder, "inside.txt"), "w").write("ok")
+for attempt in (lambda: open(sys.argv[2]).read(), lambda: open(sys.argv[3], "w"),
+                lambda: os.kill(os.getppid(), 0), lambda: socket.socket().connect(("127.0.0.1", 9))):
+    try:
+        attempt()
+        print("allowed")
+    except OSError as error:
+        print("refused", error.errno)
+"""
+
+
+def test_landlock_confines_reads_writes_and_signals_without_the_audit_hook(tmp_path):
+    abi = landlock.abi_version()
+    if abi < 1:
+        pytest.skip("this kernel has no Landlock; the audit hook fences alone")
+    folder, secret = tmp_path / "box", tmp_path / "secret.txt"
+    folder.mkdir()
+    secret.write_text("instructor only")
+    done = subprocess.run([sys.executable, "-c", LANDLOCKED, str(folder), str(secret), str(tmp_path / "escape.txt")],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    lines = done.stdout.split("\n")
+    assert lines[0] == f"abi {abi}" and (folder / "inside.txt").read_text() == "ok"
+    assert lines[1:3] == ["refused 13", "refused 13"] and not (tmp_path / "escape.txt").exists()
+    if abi >= 6:
+        assert lines[3] == "refused 1"  # EPERM: signals do not leave the Landlock domain
+    if abi >= 4:
+        assert lines[4] == "refused 13"  # EACCES: TCP connect refused

@@ -131,6 +131,7 @@ def _grade(task: dict[str, Any]) -> dict[str, Any]:
         verdict = judge_exercise(EXERCISES[name], seed, report.outputs.get(name), report.failures.get(name), forbidden[name])
         result["exercises"][name] = verdict_to_json(verdict)
     result["notes"] = report.notes
+    result["sandbox"] = report.fence
     return result
 
 
@@ -264,6 +265,7 @@ def write_outputs(out: Path, results: list[dict[str, Any]], settings: Settings) 
         "settings": {"seed": settings.seed, "limits": asdict(settings.limits), "grader_version": GRADER_VERSION},
         "columns": columns,
         "points": {n: EXERCISES[n].points for n in columns},
+        "sandbox": sorted({json.dumps(r.get("sandbox", {}), sort_keys=True) for r in results}),
         "learners": rows,
     }
     write_atomic(out / "results.json", json.dumps(document, indent=1, sort_keys=True))

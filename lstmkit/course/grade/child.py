@@ -2,7 +2,8 @@
 
 Started by :mod:`.sandbox` as ``python -I -c BOOT CONTROL_FD`` in a fresh folder
 holding ``job.json``, ``inputs.npz`` and the notebook. Before any learner code it
-lowers its resource limits and installs the audit hooks of :mod:`.guard`. It reports
+lowers its resource limits, confines itself with Landlock where the kernel has it
+(:mod:`.landlock`) and installs the audit hooks of :mod:`.guard`. It reports
 progress on the control pipe as JSON lines (``{"cell": i}``, ``{"start": name}``,
 ``{"done": name}``) so that the grader knows whom to blame for a hang or a crash,
 and writes each exercise's outputs to ``out/<name>.npz/.json``. Nothing it says is
@@ -20,7 +21,7 @@ import numpy
 
 from ..run import compute_outputs
 from ..spec import Case, Exercise, Failure, Outputs
-from . import guard, protocol
+from . import guard, landlock, protocol
 
 STOP_KINDS = ("not_implemented", "forbidden")  #: no point running more cases after these
 
@@ -98,6 +99,12 @@ def main() -> None:
     guard.set_limits(job["cpu_seconds"], job["memory_mb"])
     write = protocol.write_bundle  # bound before learner code can patch the module
     os.makedirs("out", exist_ok=True)
+    try:
+        fence = {"landlock_abi": landlock.restrict(guard.read_roots(), [os.getcwd(), "/dev/null"])}
+    except OSError as error:  # the ruleset was not applied: the audit hook alone fences
+        fence = {"landlock_abi": 0, "landlock_error": str(error)[:300]}
+    with open("out/sandbox.json", "w", encoding="utf-8") as handle:
+        json.dump(fence, handle)
     guard.install(os.getcwd(), job["blocked_imports"])
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
     notes = run_cells(job["cells"], set(job["skip_cells"]), namespace, control)

@@ -66,6 +66,7 @@ class SandboxReport:
     stdout: str = ""
     stderr: str = ""
     discarded_bytes: int = 0
+    fence: dict[str, Any] = field(default_factory=dict)  #: what fenced the process (Landlock ABI)
 
 
 def scrubbed_env(folder: str) -> dict[str, str]:
@@ -255,6 +256,13 @@ def _attempt_once(folder, notebook_bytes, cells, specs, arrays, limits, blocked_
 
 def _collect(folder: str, remaining: list[str], report: SandboxReport) -> None:
     """Read the bundles and notes the run left (complete ones only)."""
+    fence_path = Path(folder, "out", "sandbox.json")
+    if fence_path.is_file():
+        try:
+            fence = json.loads(fence_path.read_text(encoding="utf-8")[:10_000])
+            report.fence = {str(k): v for k, v in fence.items() if isinstance(v, int | str)} if isinstance(fence, dict) else {}
+        except (ValueError, OSError):
+            pass
     notes_path = Path(folder, "out", "notes.json")
     if notes_path.is_file():
         try:
