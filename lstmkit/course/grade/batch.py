@@ -265,7 +265,7 @@ def write_outputs(out: Path, results: list[dict[str, Any]], settings: Settings) 
         "settings": {"seed": settings.seed, "limits": asdict(settings.limits), "grader_version": GRADER_VERSION},
         "columns": columns,
         "points": {n: EXERCISES[n].points for n in columns},
-        "sandbox": sorted({json.dumps(r.get("sandbox", {}), sort_keys=True) for r in results}),
+        "sandbox": [json.loads(f) for f in sorted({json.dumps(r.get("sandbox", {}), sort_keys=True) for r in results})],
         "learners": rows,
     }
     write_atomic(out / "results.json", json.dumps(document, indent=1, sort_keys=True))
