@@ -199,6 +199,20 @@ def test_cli_exit_status_is_nonzero_only_when_the_grader_fails(tmp_path, capsys)
     assert main(["--help"]) == 0
 
 
+def test_register_grade_adds_the_subcommand_to_a_cli(tmp_path, capsys):
+    import argparse
+
+    from lstmkit.course.grade.cli import register_grade
+
+    parser = argparse.ArgumentParser(prog="lstmkit")
+    register_grade(parser.add_subparsers(dest="command"))
+    folder = _three(tmp_path)
+    args = parser.parse_args(["grade", str(folder / "blank"), "--out", str(tmp_path / "o"), "--workers", "1",
+                              "--timeout", "3", "--no-progress"])
+    assert args.func(args) == 0
+    assert (tmp_path / "o" / "gradebook.csv").read_text().splitlines()[1] == "blank,0,0,0"
+
+
 LANDLOCKED = """
 import os, socket, sys
 from lstmkit.course.grade import landlock

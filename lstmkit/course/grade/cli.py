@@ -11,10 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-
-from .batch import GradeError, Settings, grade_submissions, gradebook
-from .feedback import summary_table
-from .sandbox import Limits
+from typing import Any
 
 DESCRIPTION = """Grade learners' exercise notebooks in sandboxed processes.
 
@@ -58,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a parsed grade command; returns the exit status."""
+    from .batch import GradeError, Settings, grade_submissions, gradebook  # noqa: PLC0415  (keeps --help light)
+    from .feedback import summary_table  # noqa: PLC0415
+    from .sandbox import Limits  # noqa: PLC0415
+
     limits = Limits(exercise_timeout=args.timeout, submission_timeout=args.timeout * 10 + 30, memory_mb=args.memory)
     try:
         batch = grade_submissions(
@@ -76,6 +77,14 @@ def run(args: argparse.Namespace) -> int:
               "run again with --resume to retry them.", file=sys.stderr)
         return 1
     return 0
+
+
+def register_grade(subparsers: Any) -> None:
+    """Add ``lstmkit grade SUBMISSION... --out DIR [...]`` to the CLI's subparsers."""
+    parser = subparsers.add_parser("grade", help="grade learners' exercise notebooks in sandboxed processes",
+                                   description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    parser.set_defaults(func=run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
