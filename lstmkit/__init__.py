@@ -7,7 +7,7 @@
 (1, 2)
 """
 
-from . import backend, functional
+from . import backend, functional, gates, nn, optim
 from .autograd import (
     Function,
     GradcheckError,
@@ -27,8 +27,18 @@ from .autograd import (
     zeros,
 )
 from .backend import DeviceError, cuda_available, resolve_device
+from .rng import manual_seed
 
 __version__ = "0.1.0"
+
+
+
+def load_ipython_extension(ipython) -> None:  # noqa: ANN001
+    """``%load_ext lstmkit``: rich Tensor display, graph drawing, the %%exercise magic."""
+    from .jupyter import load_ipython_extension as load  # noqa: PLC0415  (needs IPython)
+
+    load(ipython)
+
 
 __all__ = [
     "DeviceError",
@@ -42,6 +52,11 @@ __all__ = [
     "concat",
     "cuda_available",
     "functional",
+    "gates",
+    "load_ipython_extension",
+    "manual_seed",
+    "nn",
+    "optim",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",

@@ -19,6 +19,8 @@ from typing import Any
 
 from .backend import DeviceError
 from .checkpoint import CheckpointError
+from .course.grade.cli import register_grade
+from .course.release import register_release
 from .nn.module import StateDictError
 
 TASKS = ("adding", "movie", "chars")
@@ -243,9 +245,66 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- course
+
+
+def register_course(subparsers: Any) -> None:
+    """``lstmkit course``: open the lessons in JupyterLab."""
+    p = subparsers.add_parser(
+        "course",
+        help="open the course in JupyterLab (prints the address to open)",
+        description=(
+            "Start JupyterLab on 127.0.0.1 at the course folder: by default the checkout lstmkit "
+            "runs from (the folder holding notebooks/), else the current folder. Needs the "
+            "course extra (pip install 'lstmkit[course]'). From a clone, `python3 kit.py course` "
+            "does the set-up and this in one step."
+        ),
+    )
+    p.add_argument("folder", nargs="?", type=Path, default=None, help="folder to serve (default: the course)")
+    p.add_argument("--port", type=int, default=None, help="port (default: JupyterLab's, 8888 or the next free one)")
+    p.set_defaults(func=run_course)
+
+
+def course_folder() -> Path:
+    """The checkout this lstmkit was installed from (editable), else the current folder."""
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "notebooks").is_dir() else Path.cwd()
+
+
+def run_course(args: argparse.Namespace) -> int:
+    import os  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
+    folder = (args.folder or course_folder()).resolve()
+    if not folder.is_dir():
+        raise CLIError(f"course folder {folder} does not exist; give an existing folder.")
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    if jupyter is None:
+        raise CLIError(
+            "JupyterLab is not installed here. Install the course extra: pip install 'lstmkit[course]'."
+        )
+    command = [jupyter, "lab", "--ip=127.0.0.1", f"--ServerApp.root_dir={folder}"]
+    if args.port:
+        command.append(f"--port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    start = folder / "notebooks" / "00_start_here.ipynb"
+    if start.exists():
+        command.append(str(start.relative_to(folder)))
+    os.chdir(folder)
+    os.execv(jupyter, command)
+    return 0  # not reached: execv replaces this process
+
+
 # --------------------------------------------------------------------------- main
 
-SUBCOMMANDS: list[Callable[[Any], None]] = [register_train, register_generate]
+SUBCOMMANDS: list[Callable[[Any], None]] = [
+    register_train,
+    register_generate,
+    register_course,
+    register_release,
+    register_grade,
+]
 
 
 def add_subcommand(register: Callable[[Any], None]) -> None:
@@ -258,7 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The full ``lstmkit`` parser with every registered subcommand."""
     parser = argparse.ArgumentParser(
         prog="lstmkit",
-        description="lstmkit: learn LSTMs by building them. Train models on memory tasks and sample from them.",
+        description=(
+            "lstmkit: learn LSTMs by building them. Open the course, train models on memory "
+            "tasks and sample from them, release exercise notebooks and grade a class."
+        ),
         epilog="Run `lstmkit COMMAND --help` for the options of a command.",
     )
     from . import __version__  # noqa: PLC0415

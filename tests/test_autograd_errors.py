@@ -119,3 +119,17 @@ def test_numpy_on_a_tensor_explains_the_broken_gradient():
 def test_item_on_many_values_says_to_use_numpy():
     with pytest.raises(ValueError, match=r"\.numpy\(\)"):
         lk.tensor([1.0, 2.0]).item()
+
+
+def test_backward_returning_wrong_number_of_gradients_says_one_per_input():
+    class Forgetful(lk.Function):
+        def forward(self, a, b):
+            return a * b
+
+        def backward(self, grad):
+            return grad  # forgot the second input
+
+    a = lk.tensor([1.0], requires_grad=True)
+    b = lk.tensor([2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Forgetful.backward returned 1 gradient\(s\) for 2 input\(s\)"):
+        Forgetful.apply(a, b).sum().backward()

@@ -27,7 +27,7 @@ def test_gpu_forward_and_backward_equal_cpu(name, fn, shapes, kind):
     np.testing.assert_allclose(out_gpu.numpy(), out_cpu.numpy(), rtol=1e-10, atol=1e-12)
     out_cpu.sum().backward()
     out_gpu.sum().backward()
-    for c, g in zip(cpu, gpu):
+    for c, g in zip(cpu, gpu, strict=False):
         np.testing.assert_allclose(g.grad.get(), c.grad, rtol=1e-10, atol=1e-12)
 
 

@@ -115,6 +115,6 @@ def test_cycle_finder_sees_a_cycle():
 
 def _only_package_reexport(cycle: str) -> bool:
     nodes = cycle.split(" -> ")
-    return any(b.startswith(a + ".") for a, b in zip(nodes, nodes[1:])) and all(
+    return any(b.startswith(a + ".") for a, b in zip(nodes, nodes[1:], strict=False)) and all(
         n.split(".")[:2] == nodes[0].split(".")[:2] for n in nodes
     )

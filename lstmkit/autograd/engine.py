@@ -67,12 +67,18 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                 continue
             output_grads = [
                 g if g is not None else _zeros_like_meta(meta, grad)
-                for g, meta in zip(slots, fn.output_meta)
+                for g, meta in zip(slots, fn.output_meta, strict=True)
             ]
             input_grads = fn.backward(*output_grads)
-            if not isinstance(input_grads, tuple):
+            if not isinstance(input_grads, tuple | list):
                 input_grads = (input_grads,)
-            for tensor, needed, g in zip(fn.inputs, fn.needs_input_grad, input_grads):
+            if len(input_grads) != len(fn.inputs):
+                raise RuntimeError(
+                    f"backward: {type(fn).__name__}.backward returned {len(input_grads)} gradient(s) "
+                    f"for {len(fn.inputs)} input(s); return one per input of forward, in the same "
+                    "order (None for an input that needs no gradient)."
+                )
+            for tensor, needed, g in zip(fn.inputs, fn.needs_input_grad, input_grads, strict=True):
                 if not needed or g is None:
                     continue
                 creator = tensor._creator

@@ -8,7 +8,7 @@ are PyTorch's. Use float64 inputs: in float32 round-off swamps the differences.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .. import backend
 from .function import no_grad

@@ -418,7 +418,7 @@ class Concat(Function):
         (axis,) = normalize_axes("concat", axis, first.ndim, first.shape)
         for other in arrays[1:]:
             if other.ndim != first.ndim or any(
-                i != axis and x != y for i, (x, y) in enumerate(zip(first.shape, other.shape))
+                i != axis and x != y for i, (x, y) in enumerate(zip(first.shape, other.shape, strict=False))
             ):
                 raise ShapeError(
                     f"concat: shapes {first.shape} and {other.shape} differ outside axis "

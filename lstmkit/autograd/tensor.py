@@ -12,7 +12,8 @@ replacing it, exactly like PyTorch. Call ``zero_grad()`` (or an optimiser's
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .. import backend
 from . import ops
