@@ -8,6 +8,7 @@ data); ``state_dict()`` returns host NumPy copies so checkpoints load anywhere.
 
 from __future__ import annotations
 
+import abc
 import copy
 import math
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ class OptimizerStateError(ValueError):
     """An optimiser state dict does not fit this optimiser; nothing was changed."""
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Base class: param groups, ``zero_grad()``, and state save/load."""
 
     def __init__(self, params: ParamsArg, defaults: dict[str, Any]) -> None:
@@ -80,8 +81,9 @@ class Optimizer:
                     if p.grad is not None:
                         self._update(p, group, self.state.setdefault(id(p), {}))
 
+    @abc.abstractmethod
     def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Change ``p.data`` in place from ``p.grad``, the group's settings and its own state."""
 
     # ------------------------------------------------------------------ state
 
