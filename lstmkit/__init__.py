@@ -7,7 +7,7 @@
 (1, 2)
 """
 
-from . import backend, functional, gates, nn, optim
+from . import backend, functional
 from .autograd import (
     Function,
     GradcheckError,
@@ -31,6 +31,16 @@ from .rng import manual_seed
 
 __version__ = "0.1.0"
 
+
+_LAZY_SUBMODULES = ("gates", "nn", "optim", "data", "models", "train", "checkpoint")
+
+
+def __getattr__(name: str):  # noqa: ANN202  (PEP 562: lk.nn imports lstmkit.nn on first use)
+    if name in _LAZY_SUBMODULES:
+        import importlib  # noqa: PLC0415
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'lstmkit' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001

@@ -40,3 +40,10 @@ def test_importing_lstmkit_does_not_import_cupy_widgets_or_course():
     code = "import sys, lstmkit; print(sorted(m for m in ('cupy', 'ipywidgets', 'lstmkit.course', 'nbformat') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_importing_lstmkit_leaves_the_gates_unloaded_until_asked():
+    # the grader's sandbox relies on this: a learner cannot reach lstmkit.gates through `import lstmkit`
+    code = "import sys, lstmkit; a = 'lstmkit.gates' in sys.modules; lstmkit.gates; print(a, 'lstmkit.gates' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
