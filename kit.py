@@ -65,7 +65,9 @@ def course(args: list[str]) -> None:
         command.append("--allow-root")  # JupyterLab refuses root without it (e.g. in containers)
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         command.append("--no-browser")
-    command += args or [FIRST_LESSON]
+    command += args
+    if not any(arg.endswith(".ipynb") for arg in args):
+        command.append(FIRST_LESSON)
     say("starting JupyterLab; open the http://127.0.0.1:... URL printed below (Ctrl+C stops it)")
     os.chdir(ROOT)
     os.execv(command[0], command)
