@@ -13,11 +13,19 @@ measured in the same run:
              backward counterparts), on preallocated arrays;
 * ``fused``  ``lstmkit.nn.LSTM`` (one autograd Function with hand-written BPTT);
 * ``cell``   ``lstmkit.nn.LSTMCell`` composed from the gate functions, unrolled;
-* ``torch``  ``torch.nn.LSTM`` on the same device.
+* ``torch``  ``torch.nn.LSTM`` on the same device;
+* ``torch_gemm`` the same GEMM-only products done by torch (oneDNN/MKL on the CPU,
+             cuBLAS on a GPU): the gap between ``gemm`` and ``torch_gemm`` is the gap
+             between the two BLAS libraries, which no change to the LSTM code can close.
 
 Also: the peak memory a training step adds (each framework in a fresh process), and
 the engine's per-op overhead (a small elementwise op forward + backward) against torch.
-Results go to ``benchmarks/results/<device>.json``.
+Results go to ``benchmarks/results/<device>.json``, with the BLAS that NumPy ran
+(OpenBLAS core type and threads) and the load average, so figures from a shared
+machine can be judged. On a machine that pins ``OPENBLAS_CORETYPE`` for old OpenBLAS
+bugs, benchmark a current NumPy with it unset for that one command:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_lstm.py
 """
 
 from __future__ import annotations
@@ -31,8 +39,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -145,12 +153,46 @@ def torch_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
     return step
 
 
+def torch_gemm_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
+    """The matrix products of :func:`gemm_bound_step`, done by torch into preallocated tensors."""
+    import torch  # noqa: PLC0415
+
+    torch.manual_seed(0)
+    target = "cuda" if device == "cuda" else "cpu"
+
+    def tensor(*shape):
+        return torch.randn(*shape, device=target)
+
+    x, w_ih, w_hh = tensor(steps * batch, inputs), tensor(4 * hidden, inputs), tensor(4 * hidden, hidden)
+    h, d_gates = tensor(steps, batch, hidden), tensor(steps, batch, 4 * hidden)
+    gates_x, gates_h = tensor(steps * batch, 4 * hidden), tensor(batch, 4 * hidden)
+    dh, dx = tensor(batch, hidden), tensor(steps * batch, inputs)
+    dw_ih, dw_hh = torch.empty_like(w_ih), torch.empty_like(w_hh)
+
+    def step():
+        torch.mm(x, w_ih.t(), out=gates_x)
+        for t in range(steps):
+            torch.mm(h[t], w_hh.t(), out=gates_h)
+        for t in range(steps - 1, -1, -1):
+            torch.mm(d_gates[t], w_hh, out=dh)
+        flat = d_gates.reshape(steps * batch, 4 * hidden)
+        torch.mm(flat, w_ih, out=dx)
+        torch.mm(flat.t(), x, out=dw_ih)
+        torch.mm(flat.t(), h.reshape(steps * batch, hidden), out=dw_hh)
+        if target == "cuda":
+            torch.cuda.synchronize()
+
+    return step
+
+
 CONTENDERS = {
     "gemm": gemm_bound_step,
     "fused": lstmkit_fused_step,
     "cell": lstmkit_cell_step,
     "torch": torch_step,
+    "torch_gemm": torch_gemm_step,
 }
+TORCH_CONTENDERS = ("torch", "torch_gemm")
 
 
 def torch_usable(device: str) -> str:
@@ -170,17 +212,32 @@ def torch_usable(device: str) -> str:
 def peak_memory_mib(contender: str, shape: tuple[int, ...], device: str) -> float:
     """Peak memory (MiB) one training step adds, measured in a fresh process.
 
-    CPU: growth of the process's peak resident set during the step; GPU: the device
-    memory pools' peak (CuPy) or torch.cuda.max_memory_allocated.
+    CPU: the peak resident set during the first step above the resident set just
+    before it (the kernel's peak counter is reset first through /proc/self/clear_refs,
+    so a peak left by imports or set-up does not hide the step; where that is not
+    available, growth of ru_maxrss); GPU: the device memory pools' peak (CuPy) or
+    torch.cuda.max_memory_allocated.
     """
     code = f"""
-import resource, sys
+import gc, resource, sys
 sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
 import bench_lstm as b
 step = b.CONTENDERS[{contender!r}](*{shape!r}, {device!r})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-step()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+gc.collect()
+def status_kib(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = status_kib("VmRSS")
+    step()
+    after = status_kib("VmHWM")
+except OSError:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print((after - before) / 1024)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -210,6 +267,49 @@ def per_op_overhead_us(repeats: int) -> dict[str, float]:
 # ---------------------------------------------------------------------------- driver
 
 
+def numpy_blas() -> dict[str, object]:
+    """The BLAS NumPy runs: library, OpenBLAS core type (the kernel chosen) and threads.
+
+    Read through ctypes from the OpenBLAS that NumPy's wheels bundle, so no extra
+    package is needed; {"library": "unknown"} for other builds.
+    """
+    import ctypes  # noqa: PLC0415
+
+    libs = sorted((Path(np.__file__).parent.parent / "numpy.libs").glob("*openblas*"))
+    info: dict[str, object] = {"library": "unknown"}
+    for lib in libs:
+        try:
+            handle = ctypes.CDLL(str(lib))
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "")):
+            corename = getattr(handle, f"{prefix}get_corename{suffix}", None)
+            config = getattr(handle, f"{prefix}get_config{suffix}", None)
+            threads = getattr(handle, f"{prefix}get_num_threads{suffix}", None)
+            if corename is not None and config is not None and threads is not None:
+                corename.restype = config.restype = ctypes.c_char_p
+                return {"library": config().decode().split("  ")[0], "core": corename().decode(),
+                        "threads": int(threads())}
+    return info
+
+
+def conditions() -> dict[str, object]:
+    """What else shaped the figures: BLAS, thread counts, OpenBLAS overrides, load."""
+    result: dict[str, object] = {
+        "numpy_blas": numpy_blas(),
+        "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                       "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+                         if k in os.environ},
+        "load_average_1min": os.getloadavg()[0],
+    }
+    if not torch_usable("cpu"):
+        import torch  # noqa: PLC0415
+
+        result["torch_threads"] = torch.get_num_threads()
+        result["torch_mkldnn"] = torch.backends.mkldnn.is_available()
+    return result
+
+
 def machine_description(device: str) -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -228,11 +328,12 @@ def machine_description(device: str) -> str:
 
 def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], with_memory: bool) -> dict:
     torch_reason = torch_usable(device)
+    before = conditions()
     rows = []
     for shape in shapes:
-        row = {"shape": dict(zip(("batch", "steps", "inputs", "hidden"), shape)), "seconds": {}}
+        row = {"shape": dict(zip(("batch", "steps", "inputs", "hidden"), shape, strict=True)), "seconds": {}}
         for name, make in CONTENDERS.items():
-            if name == "torch" and torch_reason:
+            if name in TORCH_CONTENDERS and torch_reason:
                 continue
             if name == "cell" and shape[1] * shape[3] > 100 * 256:  # the unrolled graph at 1,000 steps
                 row_repeats = max(repeats // 3, 1)
@@ -259,9 +360,48 @@ def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], w
         "repeats": repeats,
         "torch": torch_reason or __import__("torch").__version__,
         "numpy": np.__version__,
+        "conditions": before,
+        "load_average_1min_after": os.getloadavg()[0],
         "rows": rows,
         "per_op_overhead_us": per_op_overhead_us(repeats) if device == "cpu" else None,
     }
+
+
+# (what, shape index or None, numerator, denominator, limit): every ratio from one run
+TARGETS = [
+    ("fused ÷ torch", 0, ("fused", "torch"), 1.0),
+    ("fused ÷ torch", 2, ("fused", "torch"), 1.0),
+    ("fused ÷ gemm", 0, ("fused", "gemm"), 1.3),
+    ("fused ÷ gemm", 2, ("fused", "gemm"), 1.3),
+    ("fused ÷ torch", 1, ("fused", "torch"), 2.0),
+    ("cell ÷ fused", 0, ("cell", "fused"), 4.0),
+]
+
+
+def check_targets(result: dict) -> list[dict]:
+    """The project's speed and memory targets, each with the measured ratio and whether it is met."""
+    checks = []
+    for what, index, (top, bottom), limit in TARGETS:
+        if index >= len(result["rows"]):
+            continue
+        row = result["rows"][index]
+        seconds = row["seconds"]
+        if top in seconds and bottom in seconds:
+            ratio = seconds[top] / seconds[bottom]
+            checks.append({"target": f"{what} <= {limit} at {tuple(row['shape'].values())}",
+                           "ratio": round(ratio, 3), "met": ratio <= limit})
+    for row in result["rows"]:
+        memory = row.get("peak_step_memory_mib", {})
+        if "fused" in memory and "torch" in memory and memory["torch"] > 0:
+            ratio = memory["fused"] / memory["torch"]
+            checks.append({"target": f"peak memory fused ÷ torch <= 1 at {tuple(row['shape'].values())}",
+                           "ratio": round(ratio, 3), "met": ratio <= 1.0})
+    overhead = result.get("per_op_overhead_us") or {}
+    if "torch" in overhead:
+        ratio = overhead["lstmkit"] / overhead["torch"]
+        checks.append({"target": "per-op overhead lstmkit ÷ torch <= 1.5", "ratio": round(ratio, 3),
+                       "met": ratio <= 1.5})
+    return checks
 
 
 def print_row(row: dict) -> None:
@@ -296,6 +436,10 @@ def main(argv: list[str] | None = None) -> int:
         overhead = result["per_op_overhead_us"]
         print(f"\nper-op overhead (x*x).sum().backward() on 16 values: lstmkit {overhead['lstmkit']:.1f} us"
               + (f", torch {overhead['torch']:.1f} us, ratio {overhead['lstmkit'] / overhead['torch']:.2f}" if "torch" in overhead else ""))
+    result["targets"] = check_targets(result)
+    print()
+    for check in result["targets"]:
+        print(f"  {'met    ' if check['met'] else 'NOT met'}  {check['target']}: {check['ratio']:.2f}")
     out = args.out or RESULTS / f"{device}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
