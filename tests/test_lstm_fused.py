@@ -154,6 +154,28 @@ def test_backward_step_reference_gives_the_textbook_gate_gradients():
     np.testing.assert_allclose(dc_io, dc * f, rtol=1e-12)
 
 
+def test_step_constants_are_zero_d_arrays_of_the_gates_dtype_and_keep_float32_steps_float32():
+    for dtype in (np.float32, np.float64):
+        half, one, four = fused_lstm.constants(np, np.dtype(dtype))
+        assert all(k.shape == () and k.dtype == dtype for k in (half, one, four))
+        assert (float(half), float(one), float(four)) == (0.5, 1.0, 4.0)
+    gen = np.random.default_rng(12)
+    B, H = 2, 3
+    gates64, rec64 = gen.standard_normal((2, B, 4 * H))
+    c_prev64 = gen.standard_normal((B, H))
+    outputs = {}
+    for dtype in (np.float32, np.float64):
+        gates, rec, c_prev = (a.astype(dtype) for a in (gates64, rec64, c_prev64))
+        c, tanh_c, h = (np.empty((B, H), dtype=dtype) for _ in range(3))
+        fused_lstm.forward_step_reference(gates, rec, c_prev, c, tanh_c, h)
+        dc = np.ones((B, H), dtype=dtype)
+        fused_lstm.backward_step_reference(gates, c_prev, tanh_c, h, h.copy(), dc, np.empty((10, B, H), dtype=dtype))
+        assert gates.dtype == dc.dtype == dtype
+        outputs[dtype] = (h, gates, dc)
+    for low, high in zip(outputs[np.float32], outputs[np.float64], strict=True):
+        np.testing.assert_allclose(low, high, rtol=1e-5, atol=1e-6)
+
+
 def test_state_dict_round_trip_gives_an_identical_model():
     a = nn.LSTM(3, 4, num_layers=2)
     b = nn.LSTM(3, 4, num_layers=2)
