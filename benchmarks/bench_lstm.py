@@ -5,8 +5,8 @@
     python benchmarks/bench_lstm.py --quick          # fewer repeats (a smoke run)
 
 Every figure is forward + backward of one training step (batch, steps, inputs, hidden),
-the median of repeated runs after warm-up, and every ratio is against a reference
-measured in the same run:
+the median of repeated runs after warm-up, the contenders timed in turn round after
+round, and every ratio is against a reference measured in the same rounds:
 
 * ``gemm``   the GEMM-only bound: just the matrix products a fused LSTM cannot avoid
              (one input projection, one recurrent product per step, and their
@@ -67,6 +67,35 @@ def median_time(step: Callable[[], None], repeats: int, warmup: int, device: str
         backend.synchronize(device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved_medians(steps: dict[str, Callable[[], None]], repeats: dict[str, int], warmup: int,
+                        device: str) -> dict[str, float]:
+    """Median seconds of each step, timed in rounds: in each, every contender in turn
+    runs once untimed, then once timed.
+
+    On a shared machine the load drifts over seconds; timing the contenders in turn,
+    round after round, puts every ratio's two figures in the same stretch of time.
+    The untimed run lets the previous contender's thread pool go idle first: torch's
+    OpenMP threads and OpenBLAS's spin for a while after their last call, and on two
+    cores the next library's threads would otherwise compete with them.
+    """
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    backend.synchronize(device)
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for round_index in range(max(repeats.values())):
+        for name, step in steps.items():
+            if round_index >= repeats[name]:
+                continue
+            step()  # settle: see the docstring
+            backend.synchronize(device)
+            start = time.perf_counter()
+            step()
+            backend.synchronize(device)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 # ---------------------------------------------------------------------------- the contenders
@@ -331,15 +360,13 @@ def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], w
     before = conditions()
     rows = []
     for shape in shapes:
-        row = {"shape": dict(zip(("batch", "steps", "inputs", "hidden"), shape, strict=True)), "seconds": {}}
-        for name, make in CONTENDERS.items():
-            if name in TORCH_CONTENDERS and torch_reason:
-                continue
-            if name == "cell" and shape[1] * shape[3] > 100 * 256:  # the unrolled graph at 1,000 steps
-                row_repeats = max(repeats // 3, 1)
-            else:
-                row_repeats = repeats
-            row["seconds"][name] = median_time(make(*shape, device), row_repeats, warmup, device)
+        row = {"shape": dict(zip(("batch", "steps", "inputs", "hidden"), shape, strict=True))}
+        steps = {name: make(*shape, device) for name, make in CONTENDERS.items()
+                 if not (name in TORCH_CONTENDERS and torch_reason)}
+        long_cell = shape[1] * shape[3] > 100 * 256  # the unrolled graph at 1,000 steps: fewer runs
+        row_repeats = {name: max(repeats // 3, 1) if name == "cell" and long_cell else repeats for name in steps}
+        row["seconds"] = interleaved_medians(steps, row_repeats, warmup, device)
+        del steps
         bound = row["seconds"]["gemm"]
         row["ratio_to_gemm"] = {k: v / bound for k, v in row["seconds"].items()}
         if "torch" in row["seconds"]:
