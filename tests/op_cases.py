@@ -66,3 +66,9 @@ OP_CASES = [
     ("mse_loss", lambda a, b: F.mse_loss(a, b), [(3, 2), (3, 2)], "any"),
     ("reused node", lambda a: a * a + a.tanh() * a, [(3,)], "any"),
 ]
+OP_CASES += [
+    ("matmul vector-vector", lambda a, b: a @ b, [(4,), (4,)], "any"),
+    ("pow zero exponent", lambda a: a**0 * a, [(3,)], "any"),
+    ("getitem scalar element", lambda a: a[1] * a[2], [(3,)], "any"),
+    ("max 0-d", lambda a: a.max() * 2, [()], "any"),
+]

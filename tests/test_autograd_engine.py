@@ -137,3 +137,45 @@ def test_numpy_ufuncs_defer_to_tensor_operators():
     assert isinstance(y, lk.Tensor) and y.requires_grad
     with pytest.raises(TypeError, match="gradient graph"):
         np.asarray(x)
+
+
+def test_float32_graph_stays_float32_through_max_and_float64_arrays():
+    x = lk.tensor([[1.0, 3.0], [2.0, 0.5]], requires_grad=True)
+    (x.max(axis=1) * np.array([1.0, 2.0])).sum().backward()
+    assert x.grad.dtype == np.float32
+    assert lk.functional.mse_loss(x, np.zeros((2, 2))).dtype == np.float32
+
+
+def test_full_reductions_and_scalar_indexing_give_arrays():
+    x = lk.tensor([1.0, 2.0])
+    assert lk.backend.is_array(x.sum().data) and x.sum().shape == ()
+    assert lk.backend.is_array(x[0].data)
+
+
+def test_integer_cast_ends_the_graph():
+    x = lk.tensor([1.5, 2.5], requires_grad=True)
+    assert not x.astype("int64").requires_grad
+
+
+def test_backward_frees_the_intermediate_arrays():
+    import gc
+    import weakref
+
+    x = lk.tensor(np.ones(3), requires_grad=True)
+    hidden = x * 2
+    ref = weakref.ref(hidden)
+    loss = (hidden * hidden).sum()
+    del hidden
+    loss.backward()
+    gc.collect()
+    assert ref() is None  # the graph no longer keeps it alive, though loss still exists
+
+
+def test_apply_on_arrays_says_to_wrap_them():
+    with pytest.raises(TypeError, match=r"Exp.apply takes lstmkit Tensors.*lk.tensor"):
+        lk.autograd.ops.Exp.apply(np.ones(2))
+
+
+def test_split_accepts_numpy_integers():
+    pieces = lk.split(lk.tensor(np.arange(4.0)), np.int64(2))
+    assert [p.shape for p in pieces] == [(2,), (2,)]

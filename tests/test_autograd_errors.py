@@ -133,3 +133,28 @@ def test_backward_returning_wrong_number_of_gradients_says_one_per_input():
     b = lk.tensor([2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"Forgetful.backward returned 1 gradient\(s\) for 2 input\(s\)"):
         Forgetful.apply(a, b).sum().backward()
+
+
+def test_reducing_a_0d_tensor_along_an_axis_says_use_none():
+    with pytest.raises(lk.ShapeError, match="0-d tensor.*axis=None"):
+        lk.tensor(1.0).sum(axis=0)
+
+
+def test_gradcheck_fails_on_a_nan_gradient():
+    class NanSlope(lk.Function):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad):
+            return (grad * float("nan"),)
+
+    x = lk.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(lk.GradcheckError):
+        lk.gradcheck(lambda t: NanSlope.apply(t), [x])
+
+
+def test_stack_and_concat_axis_errors_are_named():
+    with pytest.raises(lk.ShapeError, match="stack: axis 5 is out of range"):
+        lk.stack([lk.tensor([1.0]), lk.tensor([2.0])], axis=5)
+    with pytest.raises(lk.ShapeError, match="concat: 0-d tensors"):
+        lk.concat([lk.tensor(1.0), lk.tensor(2.0)])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
 from .function import Function, no_grad
 
 
@@ -66,7 +65,7 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
             if slots is None:  # no path from root leads through this Function
                 continue
             output_grads = [
-                g if g is not None else _zeros_like_meta(meta, grad)
+                g if g is not None else _zeros_like_meta(meta)
                 for g, meta in zip(slots, fn.output_meta, strict=True)
             ]
             input_grads = fn.backward(*output_grads)
@@ -106,13 +105,14 @@ def _accumulate_leaf(tensor: Any, grad: Any) -> None:
         tensor.grad += grad
 
 
-def _zeros_like_meta(meta: tuple, like: Any) -> Any:
-    shape, dtype = meta
-    return backend.xp_of(like).zeros(shape, dtype=dtype)
+def _zeros_like_meta(meta: tuple) -> Any:
+    """Zeros standing in for the gradient of an output nothing depended on."""
+    shape, dtype, xp = meta
+    return xp.zeros(shape, dtype=dtype)
 
 
 def _free(fn: Function) -> None:
-    """Drop the arrays a Function saved for backward; mark it so reuse fails clearly."""
-    inputs = fn.inputs
+    """Drop what a Function saved for backward, and its inputs (so their arrays can be
+    freed too); mark it so that a second backward through it fails clearly."""
     fn.__dict__.clear()
-    fn.inputs, fn.freed = inputs, True
+    fn.inputs, fn.freed = (), True

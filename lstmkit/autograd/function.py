@@ -62,24 +62,36 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors; returns a Tensor (or a tuple for multi-output ops)."""
+        _check_inputs(cls, inputs)
         wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
-        _check_same_device(cls, inputs)
         fn = cls()
         raw = fn.forward(*[t.data for t in inputs], **params)
         record = _grad_mode.enabled and any(t.requires_grad for t in inputs)
         outputs = raw if isinstance(raw, tuple) else (raw,)
-        wrapped = tuple(wrap(out, requires_grad=record) for out in outputs)
+        if not all(backend.is_array(out) for out in outputs):  # numpy reductions give scalars
+            xp = backend.xp_of(inputs[0].data)
+            outputs = tuple(out if backend.is_array(out) else xp.asarray(out) for out in outputs)
+        # only floating-point results carry gradients (an integer cast ends the graph)
+        wrapped = tuple(wrap(out, requires_grad=record and out.dtype.kind == "f") for out in outputs)
         if record:
             fn.inputs = inputs
             fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
-            fn.output_meta = tuple((out.shape, out.dtype) for out in outputs)
+            fn.output_meta = tuple((out.shape, out.dtype, backend.xp_of(out)) for out in outputs)
             for index, tensor in enumerate(wrapped):
                 tensor._creator = fn
                 tensor._output_index = index
         return wrapped if isinstance(raw, tuple) else wrapped[0]
 
 
-def _check_same_device(op: type, inputs: tuple) -> None:
+def _check_inputs(op: type, inputs: tuple) -> None:
+    """Every input is a Tensor, and all live on one device."""
+    for position, value in enumerate(inputs):
+        if not hasattr(value, "_from_array"):
+            raise TypeError(
+                f"{op.__name__}.apply takes lstmkit Tensors, but input {position} is a "
+                f"{type(value).__name__}. Wrap arrays and numbers first, e.g. "
+                f"{op.__name__}.apply(lk.tensor(x))."
+            )
     first = inputs[0].device
     for other in inputs[1:]:
         if other.device != first:

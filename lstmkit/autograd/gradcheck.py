@@ -83,7 +83,8 @@ def gradcheck(
                 flat[j] = original
                 numerical = (plus - minus) / (2 * eps)
                 exact = analytic[i][:, j]
-                bad = xp.abs(exact - numerical) > atol + rtol * xp.abs(numerical)
+                # written as "not close" so that NaN or inf on either side counts as a mismatch
+                bad = ~(xp.abs(exact - numerical) <= atol + rtol * xp.abs(numerical))
                 if bool(bad.any()):
                     k = int(backend.to_numpy(bad).argmax())
                     message = (

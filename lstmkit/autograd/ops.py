@@ -55,15 +55,20 @@ def normalize_axes(op: str, axis: Any, ndim: int, shape: tuple) -> tuple[int, ..
     if axis is None:
         return tuple(range(ndim))
     axes = axis if isinstance(axis, tuple | list) else (axis,)
+    if ndim == 0 and axes:
+        raise ShapeError(
+            f"{op}: axis {axis!r} was given, but a 0-d tensor (a single value) has no axes; "
+            "use axis=None."
+        )
     result = []
     for a in axes:
-        if not isinstance(a, int) or not -ndim <= a < max(ndim, 1):
+        if not isinstance(a, int) or not -ndim <= a < ndim:
             raise ShapeError(
                 f"{op}: axis {a!r} is out of range for a tensor of shape {tuple(shape)} "
                 f"({ndim} dimensions); use an axis between {-ndim} and {ndim - 1}, "
                 "a tuple of them, or None for all."
             )
-        result.append(a % ndim if ndim else 0)
+        result.append(a % ndim)
     if len(set(result)) != len(result):
         raise ShapeError(f"{op}: axis {axis!r} repeats a dimension; list each axis once.")
     return tuple(sorted(result))
@@ -140,6 +145,8 @@ class PowScalar(Function):
 
     def backward(self, grad):
         a, p = self.a, self.exponent
+        if p == 0:  # a**0 is constant; p * a**-1 would be 0 * inf = nan at a = 0
+            return (grad * 0,)
         return (grad * p * a ** (p - 1),)
 
 
@@ -188,6 +195,8 @@ class MatMul(Function):
 
     def backward(self, grad):
         a, b = self.a, self.b
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: the output is 0-d
+            return grad * b, grad * a
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a.ndim == 1:
@@ -339,7 +348,7 @@ class Max(Function):
 
     def backward(self, grad):
         grad = grad.reshape(keepdims_shape(self.shape, self.axes))
-        count = self.mask.sum(axis=self.axes, keepdims=True)
+        count = self.mask.sum(axis=self.axes, keepdims=True).astype(grad.dtype)  # keep float32
         return (grad * self.mask / count,)
 
 
@@ -415,6 +424,8 @@ class Concat(Function):
 
     def forward(self, *arrays, axis=0):
         first = arrays[0]
+        if first.ndim == 0:
+            raise ShapeError("concat: 0-d tensors have no axis to join along; use stack to make a new one.")
         (axis,) = normalize_axes("concat", axis, first.ndim, first.shape)
         for other in arrays[1:]:
             if other.ndim != first.ndim or any(
@@ -448,8 +459,9 @@ class Stack(Function):
                     f"stack: all tensors must have one shape, but found {arrays[0].shape} "
                     f"and {other.shape}; use concat to join along an existing axis."
                 )
-        self.axis = axis % (arrays[0].ndim + 1)
-        return backend.xp_of(arrays[0]).stack(arrays, axis=axis)
+        new_shape = (*arrays[0].shape, 1)  # the stacked result has one more axis
+        (self.axis,) = normalize_axes("stack", axis, len(new_shape), new_shape)
+        return backend.xp_of(arrays[0]).stack(arrays, axis=self.axis)
 
     def backward(self, grad):
         return tuple(grad.take(i, axis=self.axis) for i in range(grad.shape[self.axis]))

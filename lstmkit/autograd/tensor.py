@@ -12,6 +12,7 @@ replacing it, exactly like PyTorch. Call ``zero_grad()`` (or an optimiser's
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,6 +26,9 @@ Scalar = int | float | bool
 
 class Tensor:
     """An n-dimensional array with an optional gradient.
+
+    ``==`` compares identity, not values (a Tensor is a node of the graph and can be a
+    dict key); the other comparisons (``<``, ``>=``, ...) give boolean Tensors.
 
     Attributes:
         data: the values, a numpy (CPU) or cupy (GPU) array.
@@ -218,10 +222,13 @@ class Tensor:
         """Wrap a number or array so it can meet this tensor in an op."""
         if isinstance(other, Tensor):
             return other
+        floating = self.dtype.kind == "f"
         if isinstance(other, int | float | bool):
-            dtype = self.dtype if self.dtype.kind in "fc" else None
-            return Tensor._from_array(self.xp.asarray(other, dtype=dtype))
-        return Tensor._from_array(backend.asarray(other, self.device))
+            return Tensor._from_array(self.xp.asarray(other, dtype=self.dtype if floating else None))
+        array = backend.asarray(other, self.device)
+        if floating and array.dtype.kind == "f" and array.dtype != self.dtype:
+            array = array.astype(self.dtype)  # a float64 array must not turn a float32 graph float64
+        return Tensor._from_array(array)
 
     def __add__(self, other: Any) -> Tensor:
         return ops.Add.apply(self, self._lift(other))
@@ -367,7 +374,10 @@ def tensor(
     """
     if isinstance(data, Tensor):
         data = data.data
-    target = backend.resolve_device(device)
+    if device is None and backend.is_array(data):
+        target = backend.device_of(data)  # an array stays where it is unless asked otherwise
+    else:
+        target = backend.resolve_device(device)
     if dtype is None and not backend.is_array(data):
         probe = backend.array_module("cpu").asarray(data)
         if probe.dtype.kind == "f":
@@ -426,7 +436,8 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0)
     """
     (axis,) = ops.normalize_axes("split", axis, x.ndim, x.shape)
     length = x.shape[axis]
-    if isinstance(split_size_or_sections, int):
+    if not isinstance(split_size_or_sections, list | tuple):
+        split_size_or_sections = operator.index(split_size_or_sections)  # int, numpy int, ...
         if split_size_or_sections <= 0:
             raise ValueError(f"split: the piece size must be positive, got {split_size_or_sections}.")
         sizes = [min(split_size_or_sections, length - s) for s in range(0, length, split_size_or_sections)]
