@@ -73,8 +73,8 @@ def join_stm_event(stm_prev: Tensor, event: Tensor, gate: str = "gate") -> Tenso
     if stm_prev.shape[:-1] != event.shape[:-1]:
         raise ShapeError(
             f"{gate}: stm_prev has shape {stm_prev.shape} and event has shape {event.shape}; "
-            "they must agree on every dimension but the last (the batch), e.g. "
-            "(batch, hidden) and (batch, event)."
+            "they must agree on all leading (batch) dimensions and differ only in the last, "
+            "e.g. (batch, hidden) and (batch, event)."
         )
     return concat([stm_prev, event], axis=-1)
 
@@ -198,6 +198,13 @@ def lstm_step(
     article variant). event (batch, event), stm_prev, ltm_prev (batch, hidden) ->
     STM_t, LTM_t and every intermediate, each (batch, hidden).
     """
+    needed = ["W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_v", "b_v"] + (["W_u", "b_u"] if variant == "article" else [])
+    missing = [name for name in needed if name not in weights]
+    if missing:
+        raise KeyError(
+            f"lstm_step(variant={variant!r}): weights is missing {missing}; it needs {needed} "
+            "(nn.LSTMCell.gate_weights() returns such a dict)."
+        )
     w = weights
     learn = learn_gate(stm_prev, event, w["W_n"], w["b_n"], w["W_i"], w["b_i"])
     forget = forget_gate(stm_prev, event, ltm_prev, w["W_f"], w["b_f"])

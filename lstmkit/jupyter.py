@@ -116,9 +116,11 @@ def exercise(line: str, cell: str) -> None:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the Tensor HTML view and the ``%%exercise`` magic in ``ipython``."""
+    """Register the Tensor HTML view and the ``%%exercise`` magic, and put ``draw_graph``
+    in the notebook's namespace."""
     ipython.display_formatter.formatters["text/html"].for_type(Tensor, _tensor_html_or_none)
     ipython.register_magic_function(exercise, magic_kind="cell", magic_name="exercise")
+    ipython.push({"draw_graph": draw_graph})
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -237,12 +237,14 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float, norm_typ
         return 0.0
     norm_type = float(norm_type)
     xp = backend.xp_of(grads[0])
+    # the norm is computed on the device, in float64, and read back once at the end
     if norm_type == math.inf:
-        total = max(xp.abs(g).max().item() for g in grads)
+        total = xp.stack([xp.abs(g).max().astype("float64") for g in grads]).max()
+    elif norm_type == 2.0:
+        total = xp.sqrt(sum((g * g).sum(dtype="float64") for g in grads))
     else:
-        total = sum((xp.abs(g.astype("float64")) ** norm_type).sum().item() for g in grads) ** (1.0 / norm_type)
-    coef = float(max_norm) / (total + 1e-6)
-    if coef < 1.0:
-        for g in grads:
-            g *= g.dtype.type(coef)
-    return total
+        total = sum((xp.abs(g) ** norm_type).sum(dtype="float64") for g in grads) ** (1.0 / norm_type)
+    coef = xp.minimum(float(max_norm) / (total + 1e-6), 1.0)  # 1 leaves the gradients as they are
+    for g in grads:
+        g *= coef.astype(g.dtype)
+    return float(total)

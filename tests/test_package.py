@@ -9,6 +9,7 @@ import numpy as np
 from IPython.core.interactiveshell import InteractiveShell
 
 import lstmkit as lk
+import lstmkit.jupyter  # noqa: F401  (lk.jupyter below)
 
 
 def test_issue_example_runs_and_gives_the_derivative():
@@ -34,6 +35,7 @@ def test_load_ext_lstmkit_registers_the_tensor_view():
     shell.run_line_magic("load_ext", "lstmkit")
     html = formatter(lk.tensor([1.0, 2.0], requires_grad=True))
     assert html and "requires_grad" in html
+    assert shell.user_ns["draw_graph"] is lk.jupyter.draw_graph
 
 
 def test_importing_lstmkit_does_not_import_cupy_widgets_or_course():

@@ -112,7 +112,8 @@ def _zeros_like_meta(meta: tuple) -> Any:
 
 
 def _free(fn: Function) -> None:
-    """Drop what a Function saved for backward, and its inputs (so their arrays can be
-    freed too); mark it so that a second backward through it fails clearly."""
+    """Drop the arrays a Function saved for backward; mark it so that a second backward
+    through it fails clearly. Its inputs stay, so the graph can still be drawn."""
+    inputs, output_meta = fn.inputs, fn.output_meta
     fn.__dict__.clear()
-    fn.inputs, fn.freed = (), True
+    fn.inputs, fn.output_meta, fn.freed = inputs, output_meta, True

@@ -94,7 +94,7 @@ def _collect(root: Tensor, labels: dict[int, str], max_nodes: int) -> tuple[dict
         fn = stack.pop()
         if id(fn) in nodes:
             continue
-        shapes = ", ".join(_shape(s) for s, _ in getattr(fn, "output_meta", ()))
+        shapes = ", ".join(_shape(meta[0]) for meta in getattr(fn, "output_meta", ()))
         node = _Node(id(fn), "op", fn.name, shapes)
         nodes[id(fn)] = node
         if len(nodes) >= max_nodes:
