@@ -21,6 +21,14 @@ The per-step gate arithmetic comes in two forms of identical semantics: the
 reference functions below (array-module ufuncs with ``out=``, used on the CPU and
 runnable on any backend) and CuPy ElementwiseKernels (one kernel launch per step,
 used on a GPU). ``tests/test_gpu_lstm.py`` compares them wherever a GPU is present.
+
+Where the time goes on a CPU (``benchmarks/bench_lstm.py`` measures it): at batch 64,
+hidden 256 the matrix products are about 80 % of a training step, so the layer runs
+within about 1.2× of a bound that does nothing but those products. The rest is the
+gate arithmetic: about 27 ufunc calls a step, each a fraction of a microsecond of
+fixed cost, which is what dominates at small shapes. Calls on one gate's slice of a
+(B, 4H) row are strided and cost several times a whole-row call, which is why the
+activations run over whole rows.
 """
 
 from __future__ import annotations
