@@ -74,7 +74,7 @@ CELLS = [
     """),
     md("""
     In the exercise notebooks you can also write `%%exercise learn_gate` on the first
-    line of the cell that defines your function (after `%load_ext lstmkit.jupyter`):
+    line of the cell that defines your function (after `%load_ext lstmkit`):
     the cell then runs the check by itself every time you run it.
 
     ## Running the notebooks

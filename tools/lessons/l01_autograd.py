@@ -152,13 +152,13 @@ CELLS = [
     print("nodes drawn:", drawing.nodes)
     """),
     md("""
-    In JupyterLab, `%load_ext lstmkit.jupyter` also gives every tensor a richer display
+    In JupyterLab, `%load_ext lstmkit` also gives every tensor a richer display
     (shape, dtype, device, whether it requires gradients, its `grad_fn`, and a preview of
     the values) whenever a cell ends with a tensor:
     """),
     code("""
     # NBVAL_IGNORE_OUTPUT
-    %load_ext lstmkit.jupyter
+    %load_ext lstmkit
     h
     """),
     md("""
