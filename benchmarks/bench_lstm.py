@@ -131,11 +131,17 @@ def gemm_bound_step(batch: int, steps: int, inputs: int, hidden: int, device: st
     return step
 
 
+def sequence_and_output_grad(batch, steps, inputs, hidden, device) -> tuple:
+    """The same seeded input sequence (steps, batch, inputs) and output gradient for every contender."""
+    x = lk.tensor(np.random.default_rng(1).standard_normal((steps, batch, inputs), dtype=np.float32), device=device)
+    grad = backend.asarray(np.random.default_rng(2).standard_normal((steps, batch, hidden), dtype=np.float32), device)
+    return x, grad
+
+
 def lstmkit_fused_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
     lk.rng.manual_seed(0)
     model = nn.LSTM(inputs, hidden, device=device)
-    x = lk.tensor(np.random.default_rng(1).standard_normal((steps, batch, inputs), dtype=np.float32), device=device)
-    grad = backend.asarray(np.random.default_rng(2).standard_normal((steps, batch, hidden), dtype=np.float32), device)
+    x, grad = sequence_and_output_grad(batch, steps, inputs, hidden, device)
 
     def step():
         model.zero_grad()
@@ -148,8 +154,7 @@ def lstmkit_fused_step(batch, steps, inputs, hidden, device) -> Callable[[], Non
 def lstmkit_cell_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
     lk.rng.manual_seed(0)
     cell = nn.LSTMCell(inputs, hidden, device=device)
-    x = lk.tensor(np.random.default_rng(1).standard_normal((steps, batch, inputs), dtype=np.float32), device=device)
-    grad = backend.asarray(np.random.default_rng(2).standard_normal((steps, batch, hidden), dtype=np.float32), device)
+    x, grad = sequence_and_output_grad(batch, steps, inputs, hidden, device)
 
     def step():
         cell.zero_grad()
