@@ -215,14 +215,25 @@ def step_functions(xp: Any) -> tuple[Callable[..., None], Callable[..., None]]:
 
 
 class LSTMLayer(Function):
-    """One LSTM layer over a sequence: (x, h0, c0, weight_ih, weight_hh[, bias_ih, bias_hh])
+    """One LSTM layer over a sequence: (x, h0, c0, weight_ih, weight_hh[, bias_ih, bias_hh][, weight_hr])
     -> (output, h_n, c_n).
 
-    x (T, B, in); h0, c0 (B, H); weight_ih (4H, in); weight_hh (4H, H); biases (4H,);
-    output (T, B, H) holds h_t for every step, h_n and c_n (B, H) the last states.
+    x (T, B, in); h0 (B, P); c0 (B, H); weight_ih (4H, in); weight_hh (4H, P); biases (4H,);
+    with ``proj=True`` the last input is weight_hr (P, H) and h_t = weight_hr (o_t tanh c_t),
+    else P = H. output (T, B, P) holds h_t for every step, h_n (B, P) and c_n (B, H) the
+    last states.
+
+    ``batch_sizes`` (T ints, non-increasing, first == B) runs a packed batch: at step t
+    only the first ``batch_sizes[t]`` rows advance, the others carry their states
+    unchanged and output zeros (rows sorted by length, longest first, as in a
+    ``PackedSequence``), so h_n, c_n hold each row's state after its own last step.
     """
 
-    def forward(self, x, h0, c0, weight_ih, weight_hh, *biases):
+    def forward(self, x, h0, c0, weight_ih, weight_hh, *rest, proj=False, batch_sizes=None):
+        if proj or batch_sizes is not None:
+            return self._forward_general(x, h0, c0, weight_ih, weight_hh, *rest, proj=proj, batch_sizes=batch_sizes)
+        self.general, self.params = False, {}
+        biases = rest
         xp = backend.xp_of(x)
         T, B, n_in = x.shape
         H = weight_hh.shape[1]
@@ -255,7 +266,9 @@ class LSTMLayer(Function):
 
     def backward(self, dy, dh_n, dc_n):
         if not self.gates_hold_activations:  # a second backward (retain_graph=True): redo forward
-            self.forward(*self.saved)
+            self.forward(*self.saved, **self.params)
+        if self.general:
+            return self._backward_general(dy, dh_n, dc_n)
         xp = backend.xp_of(dy)
         gates, hs, cs, tanh_c, x = self.gates, self.hs, self.cs, self.tanh_c, self.x
         T, B, H = tanh_c.shape
@@ -281,3 +294,106 @@ class LSTMLayer(Function):
             db = dz.sum(axis=0) if needs[5] or needs[6] else None
             grads += (db if needs[5] else None, xp.array(db, copy=True) if needs[6] else None)
         return grads
+
+    # ------------------------------------------------------------------ packed batches, projections
+
+    def _forward_general(self, x, h0, c0, weight_ih, weight_hh, *rest, proj, batch_sizes):
+        """The same recurrence for packed batches (``batch_sizes``) and/or ``proj``."""
+        xp = backend.xp_of(x)
+        T, B, n_in = x.shape
+        H, P = weight_ih.shape[0] // 4, weight_hh.shape[1]
+        dtype = weight_hh.dtype
+        self.general, self.params = True, {"proj": proj, "batch_sizes": batch_sizes}
+        self.saved = (x, h0, c0, weight_ih, weight_hh, *rest)
+        self.w_hr = rest[-1] if proj else None
+        biases = rest[:-1] if proj else rest
+        self.has_bias = bool(biases)
+        self.batch_sizes = steps_batch_sizes(batch_sizes, T, B)
+        self.x = x = xp.ascontiguousarray(x)
+        self.w_ih, self.w_hh = weight_ih, weight_hh
+        scale = sigmoid_prescale(H, dtype, xp)
+        gates = xp.empty((T, B, 4 * H), dtype=dtype)
+        xp.matmul(x.reshape(T * B, n_in), (weight_ih * scale[:, None]).T, out=gates.reshape(T * B, 4 * H))
+        if biases:
+            gates += (biases[0] + biases[1]) * scale
+        w_hh_t = xp.ascontiguousarray((weight_hh * scale[:, None]).T)  # (P, 4H)
+        w_hr_t = xp.ascontiguousarray(self.w_hr.T) if proj else None  # (H, P)
+        hs = xp.empty((T + 1, B, P), dtype=dtype)
+        cs = xp.empty((T + 1, B, H), dtype=dtype)
+        tanh_c = xp.empty((T, B, H), dtype=dtype)
+        h_raw = xp.zeros((T, B, H), dtype=dtype) if proj else None  # o tanh(c) before the projection
+        rec = xp.empty((B, 4 * H), dtype=dtype)
+        out = xp.zeros((T, B, P), dtype=dtype)
+        hs[0], cs[0] = h0, c0
+        forward_step, _ = step_functions(xp)
+        for t, n in enumerate(self.batch_sizes):
+            if n < B:  # rows past this step's batch carry their states
+                hs[t + 1, n:], cs[t + 1, n:] = hs[t, n:], cs[t, n:]
+            xp.matmul(hs[t, :n], w_hh_t, out=rec[:n])
+            target = h_raw[t, :n] if proj else hs[t + 1, :n]
+            forward_step(gates[t, :n], rec[:n], cs[t, :n], cs[t + 1, :n], tanh_c[t, :n], target)
+            if proj:
+                xp.matmul(h_raw[t, :n], w_hr_t, out=hs[t + 1, :n])
+            out[t, :n] = hs[t + 1, :n]
+        self.gates, self.hs, self.cs, self.tanh_c, self.h_raw = gates, hs, cs, tanh_c, h_raw
+        self.gates_hold_activations = True
+        return out, hs[T].copy(), cs[T].copy()
+
+    def _backward_general(self, dy, dh_n, dc_n):
+        xp = backend.xp_of(dy)
+        gates, hs, tanh_c, x = self.gates, self.hs, self.tanh_c, self.x
+        T, B, H = tanh_c.shape
+        P = hs.shape[-1]
+        proj = self.w_hr is not None
+        dy = xp.ascontiguousarray(dy)
+        dh_rec = xp.array(dh_n, copy=True)  # (B, P): gradient of the state h_t from later steps
+        dc = xp.array(dc_n, copy=True)
+        work = xp.empty(10 * B * H, dtype=dy.dtype)
+        dh_total = xp.zeros((T, B, P), dtype=dy.dtype) if proj else None
+        dh_raw = xp.empty((B, H), dtype=dy.dtype) if proj else None
+        no_rec = xp.zeros((B, H), dtype=dy.dtype) if proj else None
+        _, backward_step = step_functions(xp)
+        self.gates_hold_activations = False
+        for t in range(T - 1, -1, -1):
+            n = self.batch_sizes[t]
+            if n < B:
+                gates[t, n:] = 0  # no gradient reaches the pre-activations of rows past their end
+            step_work = work[: 10 * n * H].reshape(10, n, H)
+            if proj:
+                xp.add(dy[t, :n], dh_rec[:n], out=dh_total[t, :n])
+                xp.matmul(dh_total[t, :n], self.w_hr, out=dh_raw[:n])
+                backward_step(gates[t, :n], self.cs[t, :n], tanh_c[t, :n], dh_raw[:n], no_rec[:n], dc[:n], step_work)
+            else:
+                backward_step(gates[t, :n], self.cs[t, :n], tanh_c[t, :n], dy[t, :n], dh_rec[:n], dc[:n], step_work)
+            xp.matmul(gates[t, :n], self.w_hh, out=dh_rec[:n])
+        dz = gates.reshape(T * B, 4 * H)
+        needs = self.needs_input_grad
+        grads = [
+            (dz @ self.w_ih).reshape(x.shape) if needs[0] else None,
+            dh_rec if needs[1] else None,
+            dc if needs[2] else None,
+            dz.T @ x.reshape(T * B, -1) if needs[3] else None,
+            dz.T @ hs[:T].reshape(T * B, P) if needs[4] else None,
+        ]
+        if self.has_bias:
+            db = dz.sum(axis=0) if needs[5] or needs[6] else None
+            grads += [db if needs[5] else None, xp.array(db, copy=True) if needs[6] else None]
+        if proj:
+            grads.append(dh_total.reshape(T * B, P).T @ self.h_raw.reshape(T * B, H) if needs[-1] else None)
+        return tuple(grads)
+
+
+def steps_batch_sizes(batch_sizes: Any, steps: int, batch: int) -> list[int]:
+    """``batch_sizes`` as a list of T Python ints (all ``batch`` when None), checked."""
+    if batch_sizes is None:
+        return [batch] * steps
+    sizes = [int(n) for n in batch_sizes]
+    if len(sizes) != steps or any(n < 1 or n > batch for n in sizes) or any(
+        later > earlier for earlier, later in zip(sizes, sizes[1:], strict=False)
+    ):
+        raise ValueError(
+            f"fused recurrent layer: batch_sizes must be {steps} non-increasing counts in [1, {batch}] "
+            f"(one per step, longest sequences first), but got {sizes}. Build them with "
+            "nn.utils.rnn.pack_padded_sequence."
+        )
+    return sizes
