@@ -24,6 +24,29 @@ def check_size(layer: str, name: str, value: Any) -> int:
     return value
 
 
+def resolve_dtype(dtype: Any) -> str:
+    """A floating dtype's name ('float32' / 'float64') from None (the default dtype), a name,
+    a NumPy dtype, or a dtype object such as ``lstmkit.float64`` or ``torch.float64``."""
+    if dtype is None:
+        from .. import autograd  # noqa: PLC0415
+
+        getter = getattr(autograd, "get_default_dtype", None)
+        dtype = getter() if getter is not None else "float32"
+    try:
+        resolved = backend.array_module("cpu").dtype(dtype)
+    except TypeError:
+        name = str(dtype).rsplit(".", 1)[-1]
+        try:
+            resolved = backend.array_module("cpu").dtype(name)
+        except TypeError:
+            resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise TypeError(
+            f"expected a floating-point dtype for parameters ('float32' or 'float64'), but got {dtype!r}."
+        )
+    return resolved.name
+
+
 def resolve(device: str | None) -> str:
     """``None | 'cpu' | 'cuda' | 'auto'`` -> ``'cpu'`` or ``'cuda'`` (see backend.resolve_device)."""
     return backend.resolve_device(device)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import backend, rng
 from ..autograd.tensor import Tensor
-from .init import check_size, normal_parameter, resolve, uniform_parameter
+from .init import check_size, normal_parameter, resolve, resolve_dtype, uniform_parameter
 from .module import Module
 
 
@@ -20,12 +20,12 @@ class Linear(Module):
 
     def __init__(
         self, in_features: int, out_features: int, bias: bool = True,
-        dtype: Any = "float32", device: str | None = None,
+        device: str | None = None, dtype: Any = None,
     ) -> None:
         super().__init__()
         self.in_features = check_size("Linear", "in_features", in_features)
         self.out_features = check_size("Linear", "out_features", out_features)
-        device = resolve(device)
+        device, dtype = resolve(device), resolve_dtype(dtype)
         bound = 1.0 / math.sqrt(in_features)
         self.weight = uniform_parameter((out_features, in_features), bound, dtype, device)
         self.bias = uniform_parameter((out_features,), bound, dtype, device) if bias else None
@@ -56,12 +56,12 @@ class Embedding(Module):
     """
 
     def __init__(
-        self, num_embeddings: int, embedding_dim: int, dtype: Any = "float32", device: str | None = None
+        self, num_embeddings: int, embedding_dim: int, *, device: str | None = None, dtype: Any = None
     ) -> None:
         super().__init__()
         self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
-        self.weight = normal_parameter((num_embeddings, embedding_dim), 1.0, dtype, resolve(device))
+        self.weight = normal_parameter((num_embeddings, embedding_dim), 1.0, resolve_dtype(dtype), resolve(device))
 
     def forward(self, indices: Any) -> Tensor:
         """indices (*) of ints in [0, num_embeddings) -> (*, embedding_dim)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import gates
 from ..autograd.tensor import Tensor, concat, zeros
-from .init import check_size, recurrent_bound, resolve, uniform_parameter
+from .init import check_size, recurrent_bound, resolve, resolve_dtype, uniform_parameter
 from .module import Module
 from .recurrent import as_tensor_like, check_input
 
@@ -44,10 +44,12 @@ class LSTMCell(Module):
     ``variant="standard"`` is ``torch.nn.LSTMCell`` (same parameters, same results);
     ``variant="article"`` uses the lesson's use gate U_t = tanh(W_u (LTM_{t-1} ⊙ f_t) + b_u).
     ``forget_bias`` shifts the initial forget-gate bias (see :func:`add_forget_bias`).
+    Constructor arguments in PyTorch's order; ``variant`` and ``forget_bias`` are
+    lstmkit's own and keyword-only.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, variant: str = "standard",
-                 forget_bias: float = 0.0, dtype: Any = "float32", device: str | None = None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: str | None = None,
+                 dtype: Any = None, *, variant: str = "standard", forget_bias: float = 0.0) -> None:
         super().__init__()
         self.input_size = check_size("LSTMCell", "input_size", input_size)
         self.hidden_size = check_size("LSTMCell", "hidden_size", hidden_size)
@@ -56,7 +58,7 @@ class LSTMCell(Module):
         if forget_bias and not bias:
             raise ValueError("LSTMCell: forget_bias needs biases; pass bias=True or forget_bias=0.0.")
         self.variant = variant
-        device, bound, H = resolve(device), recurrent_bound(hidden_size), hidden_size
+        device, dtype, bound, H = resolve(device), resolve_dtype(dtype), recurrent_bound(hidden_size), hidden_size
         self.weight_ih = uniform_parameter((4 * H, input_size), bound, dtype, device)
         self.weight_hh = uniform_parameter((4 * H, H), bound, dtype, device)
         self.bias_ih = uniform_parameter((4 * H,), bound, dtype, device) if bias else None
@@ -98,8 +100,9 @@ class LSTMCell(Module):
         """
         return gates.lstm_step(event, stm_prev, ltm_prev, self.gate_weights(), variant=self.variant)
 
-    def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
-        """x (B, in) or (in,); state (h, c) each (B, H) or (H,), zeros when None -> (h, c)."""
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        """input (B, in) or (in,); hx = (h, c) each (B, H) or (H,), zeros when None -> (h, c)."""
+        x, state = input, hx
         check_input("LSTMCell", x, self.input_size, self.weight_ih.dtype, self.weight_ih.device)
         unbatched = x.ndim == 1
         x = x.reshape(1, -1) if unbatched else x

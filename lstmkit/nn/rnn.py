@@ -2,8 +2,8 @@
 
 h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh)   (or relu)
 
-Readable on purpose: ``RNN`` unrolls ``RNNCell``-style steps in Python, every op on
-the autograd tape. Parameter names and shapes are PyTorch's, so state dicts move
+``RNNCell`` is readable on purpose (every op on the autograd tape); ``RNN`` runs each
+layer as one fused Function with a hand-written backward. Parameter names and shapes are PyTorch's, so state dicts move
 between the two in both directions.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd.tensor import Tensor, stack, zeros
-from .init import check_size, recurrent_bound, resolve, uniform_parameter
-from .layers import dropout as apply_dropout
-from .module import Module, Parameter
-from .recurrent import as_tensor_like, check_input, initial_state, sequence_to_time_major
+from ..autograd.tensor import Tensor, zeros
+from .init import check_size, recurrent_bound, resolve, resolve_dtype, uniform_parameter
+from .module import Module
+from .recurrent import as_tensor_like, check_input
+from .rnn_base import RNNBase
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -42,19 +42,20 @@ class RNNCell(Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 dtype: Any = "float32", device: str | None = None) -> None:
+                 device: str | None = None, dtype: Any = None) -> None:
         super().__init__()
         self.input_size = check_size("RNNCell", "input_size", input_size)
         self.hidden_size = check_size("RNNCell", "hidden_size", hidden_size)
         self.nonlinearity = _check_nonlinearity("RNNCell", nonlinearity)
-        device, bound, H = resolve(device), recurrent_bound(hidden_size), hidden_size
+        device, dtype, bound, H = resolve(device), resolve_dtype(dtype), recurrent_bound(hidden_size), hidden_size
         self.weight_ih = uniform_parameter((H, input_size), bound, dtype, device)
         self.weight_hh = uniform_parameter((H, H), bound, dtype, device)
         self.bias_ih = uniform_parameter((H,), bound, dtype, device) if bias else None
         self.bias_hh = uniform_parameter((H,), bound, dtype, device) if bias else None
 
-    def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
-        """x (B, in) or (in,), h like x with H features (zeros when None) -> new h."""
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """input (B, in) or (in,), hx (B, H) or (H,) (zeros when None) -> new h, shaped like hx."""
+        x, h = input, hx
         check_input("RNNCell", x, self.input_size, self.weight_ih.dtype, self.weight_ih.device)
         unbatched = x.ndim == 1
         if unbatched:
@@ -73,62 +74,22 @@ class RNNCell(Module):
         return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}"
 
 
-class RNN(Module):
+class RNN(RNNBase):
     """A stack of plain RNN layers over a sequence, like ``torch.nn.RNN``.
 
-    forward(x, h0=None) -> (output, h_n): x (T, B, in) ((B, T, in) with batch_first,
-    or unbatched (T, in)); h0, h_n (num_layers, B, H); output (T, B, H) from the last layer.
-    Parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``.
+    forward(input, hx=None) -> (output, h_n): input (T, B, in) ((B, T, in) with
+    batch_first, unbatched (T, in), or a PackedSequence); hx, h_n (L·D, B, H);
+    output (T, B, D·H) from the last layer, D = 2 if bidirectional else 1. Each layer
+    runs as one fused Function (:mod:`lstmkit.nn.fused_rnn`); ``RNNCell`` is the readable step.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 dtype: Any = "float32", device: str | None = None) -> None:
-        super().__init__()
-        self.input_size = check_size("RNN", "input_size", input_size)
-        self.hidden_size = check_size("RNN", "hidden_size", hidden_size)
-        self.num_layers = check_size("RNN", "num_layers", num_layers)
-        self.nonlinearity = _check_nonlinearity("RNN", nonlinearity)
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"RNN: dropout must be a probability in [0, 1], but got {dropout!r}.")
-        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        device, bound, H = resolve(device), recurrent_bound(hidden_size), hidden_size
-        for k in range(num_layers):
-            in_k = input_size if k == 0 else H
-            setattr(self, f"weight_ih_l{k}", uniform_parameter((H, in_k), bound, dtype, device))
-            setattr(self, f"weight_hh_l{k}", uniform_parameter((H, H), bound, dtype, device))
-            if bias:
-                setattr(self, f"bias_ih_l{k}", uniform_parameter((H,), bound, dtype, device))
-                setattr(self, f"bias_hh_l{k}", uniform_parameter((H,), bound, dtype, device))
-
-    def layer_parameters(self, k: int) -> tuple[Parameter, Parameter, Parameter | None, Parameter | None]:
-        """(weight_ih, weight_hh, bias_ih, bias_hh) of layer ``k`` (biases None without bias)."""
-        return (getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}"),
-                getattr(self, f"bias_ih_l{k}", None), getattr(self, f"bias_hh_l{k}", None))
-
-    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """x (T, B, in) -> output (T, B, H), h_n (num_layers, B, H); see the class docstring."""
-        w = self.weight_ih_l0
-        check_input("RNN", x, self.input_size, w.dtype, w.device)
-        seq, unbatched = sequence_to_time_major("RNN", x, self.batch_first)
-        T, B, H = seq.shape[0], seq.shape[1], self.hidden_size
-        h0 = initial_state("RNN", h0, "h0", x, self.num_layers, B, H, unbatched)
-        layer_input, finals = seq, []
-        for k in range(self.num_layers):
-            if k > 0:
-                layer_input = apply_dropout(layer_input, self.dropout, self.training)
-            h = h0[k] if h0 is not None else zeros(B, H, dtype=x.dtype, device=x.device)
-            w_ih, w_hh, b_ih, b_hh = self.layer_parameters(k)
-            steps = []
-            for t in range(T):
-                h = rnn_step(layer_input[t], h, w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
-                steps.append(h)
-            layer_input = stack(steps, axis=0)
-            finals.append(h)
-        output, h_n = layer_input, stack(finals, axis=0)
-        if unbatched:
-            return output.reshape(T, H), h_n.reshape(self.num_layers, H)
-        return (output.transpose(1, 0, 2) if self.batch_first else output), h_n
+                 bidirectional: bool = False, device: str | None = None, dtype: Any = None) -> None:
+        mode = "RNN_TANH" if _check_nonlinearity("RNN", nonlinearity) == "tanh" else "RNN_RELU"
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype)
+        self.nonlinearity = nonlinearity
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
+        return super().extra_repr() + ("" if self.nonlinearity == "tanh" else ", nonlinearity='relu'")
