@@ -151,7 +151,7 @@ class Trainer:
         loss.backward()
         norm = None
         if self.config.clip_norm:
-            norm = clip_grad_norm_(list(self.model.parameters()), self.config.clip_norm)
+            norm = clip_grad_norm_(list(self.model.parameters()), self.config.clip_norm).data  # 0-d, read at flush
         self.optimizer.step()
         self.step += 1
         self._pending.append((self.step, loss.data, norm))
