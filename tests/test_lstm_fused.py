@@ -26,7 +26,7 @@ def _cells_from(lstm: nn.LSTM) -> list[nn.LSTMCell]:
 
 def _unrolled(cells, x, h0, c0, batch_first):
     """Run the cells step by step: x (T, B, in) or (B, T, in) -> output, h_n, c_n."""
-    seq = x.transpose(1, 0, 2) if batch_first else x
+    seq = x.transpose(0, 1) if batch_first else x
     layer_input, hs, cs = [seq[t] for t in range(seq.shape[0])], [], []
     for k, cell in enumerate(cells):
         state = (h0[k], c0[k]) if h0 is not None else None

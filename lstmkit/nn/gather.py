@@ -51,3 +51,19 @@ class SwapFirstAxes(Function):
 def swap_first_axes(a: Tensor) -> Tensor:
     """``a`` (A, B, *F) with its first two axes swapped: (B, A, *F)."""
     return SwapFirstAxes.apply(a)
+
+
+class MoveAxis(Function):
+    """``a`` with axis ``source`` moved to position ``destination`` (NumPy's moveaxis)."""
+
+    def forward(self, a, source, destination):
+        self.source, self.destination = source, destination
+        return backend.xp_of(a).moveaxis(a, source, destination)
+
+    def backward(self, grad):
+        return (backend.xp_of(grad).moveaxis(grad, self.destination, self.source),)
+
+
+def move_axis(a: Tensor, source: int, destination: int) -> Tensor:
+    """``a`` with axis ``source`` moved to ``destination`` (e.g. (N, C, L) -> (N, L, C))."""
+    return MoveAxis.apply(a, source=source, destination=destination)

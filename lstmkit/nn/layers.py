@@ -7,7 +7,8 @@ from typing import Any
 
 from .. import backend, rng
 from ..autograd.tensor import Tensor
-from .init import check_size, normal_parameter, resolve, resolve_dtype, uniform_parameter
+from .arguments import check_size, resolve, resolve_dtype
+from .init import normal_parameter, uniform_parameter
 from .module import Module
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from .. import gates
 from ..autograd.tensor import Tensor, concat, zeros
-from .init import check_size, recurrent_bound, resolve, resolve_dtype, uniform_parameter
+from .arguments import check_size, recurrent_bound, resolve, resolve_dtype
+from .init import uniform_parameter
 from .module import Module
 from .recurrent import as_tensor_like, check_input
 

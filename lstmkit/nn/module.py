@@ -8,11 +8,12 @@ order, so ``named_parameters()`` and ``state_dict()`` list them with dotted name
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 from .. import backend
 from ..autograd.tensor import Tensor
+from .arguments import resolve_dtype
 
 
 class Parameter(Tensor):
@@ -31,6 +32,13 @@ class Parameter(Tensor):
 
 class StateDictError(ValueError):
     """A state dict does not fit the module; nothing was changed."""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` returns, like torch's ``_IncompatibleKeys``."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Module:
@@ -77,38 +85,78 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted name, Module) for this module (name ``prefix``) and all below it."""
-        yield prefix, self
-        for name, module in self._modules.items():
-            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child_name}" if name else child_name, child)
+                        for child_name, child in module.named_children()]
+            stack.extend(reversed(children))
 
     def children(self) -> Iterator[Module]:
-        yield from self._modules.values()
+        """The direct sub-modules, in order."""
+        for _, module in self.named_children():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, Module) for the direct sub-modules, in order."""
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module below it, each once."""
+        for _, module in self.named_modules():
+            yield module
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at dotted path ``target`` ('' is this module)."""
+        module: Module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules or module._modules[part] is None:
+                raise AttributeError(f"{type(module).__name__} has no sub-module {part!r} (looking up {target!r}).")
+            module = module._modules[part]
+        return module
 
     # ------------------------------------------------------------------ state
 
-    def state_dict(self) -> OrderedDict[str, Any]:
+    def state_dict(self, *, prefix: str = "") -> OrderedDict[str, Any]:
         """Name -> host NumPy copy of every parameter (safe to save, or to load into torch)."""
-        return OrderedDict((name, backend.to_numpy(p.data)) for name, p in self.named_parameters())
+        return OrderedDict((prefix + name, backend.to_numpy(p.data)) for name, p in self.named_parameters())
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters; checks every name and shape before changing any.
 
-        Values may be NumPy arrays, lstmkit Tensors or PyTorch tensors.
+        Values may be NumPy or CuPy arrays, lstmkit Tensors, PyTorch tensors (detached and
+        copied) or anything with ``__array__``; the parameters never share the caller's
+        memory. ``strict=True`` raises :class:`StateDictError` naming missing and
+        unexpected keys; ``strict=False`` loads the keys that match and returns
+        ``IncompatibleKeys(missing_keys, unexpected_keys)``. A wrong shape always raises.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict into {type(self).__name__}: expected a mapping of names to arrays "
+                f"(e.g. another model's state_dict()), but got {type(state_dict).__name__}."
+            )
         params = dict(self.named_parameters())
-        missing = [n for n in params if n not in state]
-        unexpected = [n for n in state if n not in params]
+        missing = [n for n in params if n not in state_dict]
+        unexpected = [n for n in state_dict if n not in params]
         if strict and (missing or unexpected):
             raise StateDictError(
                 f"load_state_dict into {type(self).__name__}: missing keys {missing}, "
                 f"unexpected keys {unexpected}. The state dict was made for a different "
-                f"architecture; expected exactly {list(params)}."
+                f"architecture; expected exactly {list(params)} (or pass strict=False to load "
+                "the keys that match)."
             )
         converted = {}
-        for name, value in state.items():
+        for name, value in state_dict.items():
             if name not in params:
                 continue
-            array = _host_array(value)
+            array = _host_array(value, name, type(self).__name__)
             if tuple(array.shape) != params[name].shape:
                 raise StateDictError(
                     f"load_state_dict into {type(self).__name__}: '{name}' has shape "
@@ -118,7 +166,8 @@ class Module:
             converted[name] = array
         for name, array in converted.items():
             param = params[name]
-            param.data = backend.asarray(array, param.device, dtype=param.dtype)
+            param.data = backend.asarray(array, param.device, dtype=param.dtype).copy()
+        return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes and devices
 
@@ -132,14 +181,80 @@ class Module:
         """Evaluation mode (dropout off)."""
         return self.train(False)
 
-    def to(self, device: str) -> Module:
-        """Move every parameter (and its gradient) to ``device`` in place; returns self."""
-        target = backend.resolve_device(device)
+    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+        """Move and/or cast every parameter (and its gradient) in place; returns self.
+
+        Like torch: ``to('cuda')``, ``to(lk.float64)`` / ``to('float64')``,
+        ``to('cpu', 'float64')``, ``to(device=..., dtype=...)``. Only floating-point
+        parameters are cast.
+        """
+        for arg in args:
+            if _is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        target = backend.resolve_device(str(device)) if device is not None else None
+        cast = resolve_dtype(dtype) if dtype is not None else None
         for param in self.parameters():
-            param.data = backend.to_device(param.data, target)
-            if param.grad is not None:
-                param.grad = backend.to_device(param.grad, target)
+            for attr in ("data", "grad"):
+                array = getattr(param, attr)
+                if array is None:
+                    continue
+                if target is not None:
+                    array = backend.to_device(array, target)
+                if cast is not None and array.dtype.kind == "f" and array.dtype != cast:
+                    array = array.astype(cast)
+                setattr(param, attr, array)
         return self
+
+    def double(self) -> Module:
+        """Cast floating-point parameters to float64; returns self."""
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        """Cast floating-point parameters to float32; returns self."""
+        return self.to(dtype="float32")
+
+    def cpu(self) -> Module:
+        """Move every parameter to the host; returns self."""
+        return self.to("cpu")
+
+    def cuda(self) -> Module:
+        """Move every parameter to the GPU; returns self."""
+        return self.to("cuda")
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Turn gradient recording on or off for every parameter; returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module, then on this one (PyTorch's order); returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` under ``name`` (same as assigning the attribute)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: the name must be a non-empty string without '.', but got {name!r}.")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module.")
+        if module is None:
+            self._modules[name] = None
+            object.__setattr__(self, name, None)
+        else:
+            setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name`` (same as assigning the attribute)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {type(param).__name__} is not a Parameter; wrap it in nn.Parameter.")
+        setattr(self, name, param)
 
     @property
     def device(self) -> str:
@@ -147,10 +262,13 @@ class Module:
         first = next(self.parameters(), None)
         return "cpu" if first is None else first.device
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's accumulated gradient."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's accumulated gradient (or fill it with zeros)."""
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad = param.grad * 0
 
     def extra_repr(self) -> str:
         return ""
@@ -163,12 +281,28 @@ class Module:
         return lines[0] + ")" if len(lines) == 1 else "\n".join(lines) + "\n)"
 
 
-def _host_array(value: Any) -> Any:
-    """A host array from a NumPy array, an lstmkit Tensor or a PyTorch tensor."""
+def _is_device(value: Any) -> bool:
+    """True for 'cpu', 'cuda', 'cuda:0', 'auto' or a torch.device-like object."""
+    if isinstance(value, str):
+        return value in ("cpu", "auto") or value.startswith("cuda")
+    return type(value).__name__ == "device"
+
+
+def _host_array(value: Any, name: str, owner: str) -> Any:
+    """A host array holding ``value``: an lstmkit Tensor, an array of either backend, a PyTorch
+    tensor (detached), or anything with ``.numpy()`` or ``__array__``."""
     if isinstance(value, Tensor):
         return value.numpy()
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
-        return value.detach().cpu().numpy()
     if backend.is_array(value):
         return backend.to_numpy(value)
-    return backend.asarray(value, "cpu")
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
+        value = value.detach().cpu()
+    if hasattr(value, "numpy"):
+        return backend.to_numpy(value.numpy())
+    try:
+        return backend.to_numpy(backend.asarray(value, "cpu"))
+    except (TypeError, ValueError) as error:
+        raise StateDictError(
+            f"load_state_dict into {owner}: '{name}' is a {type(value).__name__}, which is not "
+            f"an array ({error}); give arrays, lstmkit Tensors or torch tensors."
+        ) from None

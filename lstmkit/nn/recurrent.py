@@ -1,9 +1,4 @@
-"""Shared plumbing of the recurrent layers: checking inputs and initial states.
-
-Sequence layers take PyTorch's layouts: ``x (T, B, in)`` (or ``(B, T, in)`` with
-``batch_first=True``, or unbatched ``(T, in)``) and states ``(num_layers, B, H)``
-(``(num_layers, H)`` for unbatched input).
-"""
+"""Shared plumbing of the recurrent layers and cells: checking inputs and states."""
 
 from __future__ import annotations
 
@@ -45,32 +40,3 @@ def check_input(layer: str, x: Tensor, input_size: int, dtype: Any, device: str)
             f"{layer}: the input is on {x.device!r} but the parameters are on {device!r}; "
             f"move one of them (x.to('{device}') or layer.to('{x.device}'))."
         )
-
-
-def sequence_to_time_major(layer: str, x: Tensor, batch_first: bool) -> tuple[Tensor, bool]:
-    """(T, B, in) view of the input and whether it was unbatched (2-D)."""
-    if x.ndim == 2:
-        return x.reshape(x.shape[0], 1, x.shape[1]), True
-    if x.ndim != 3:
-        layout = "(batch, seq, input_size)" if batch_first else "(seq, batch, input_size)"
-        raise ValueError(
-            f"{layer}: expected a 3-D input {layout} or an unbatched 2-D input (seq, input_size), "
-            f"but got shape {x.shape}."
-        )
-    return (x.transpose(1, 0, 2) if batch_first else x), False
-
-
-def initial_state(
-    layer: str, state: Any, name: str, x: Tensor, num_layers: int, batch: int, hidden: int, unbatched: bool
-) -> Tensor | None:
-    """The initial state as (num_layers, batch, hidden), or None when not given."""
-    if state is None:
-        return None
-    state = as_tensor_like(state, x, name, layer)
-    expected = (num_layers, hidden) if unbatched else (num_layers, batch, hidden)
-    if state.shape != expected:
-        raise ValueError(
-            f"{layer}: expected {name} of shape {expected} (num_layers, {'' if unbatched else 'batch, '}hidden_size), "
-            f"but got {state.shape}."
-        )
-    return state.reshape(num_layers, 1, hidden) if unbatched else state

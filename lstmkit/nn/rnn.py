@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.tensor import Tensor, zeros
-from .init import check_size, recurrent_bound, resolve, resolve_dtype, uniform_parameter
+from .arguments import check_size, recurrent_bound, resolve, resolve_dtype
+from .init import uniform_parameter
 from .module import Module
 from .recurrent import as_tensor_like, check_input
 from .rnn_base import RNNBase

@@ -19,11 +19,12 @@ from typing import Any
 
 from .. import backend
 from ..autograd.tensor import Tensor, concat, stack, zeros
+from .arguments import check_size, recurrent_bound, resolve, resolve_dtype
 from .fused_gru import GRULayer
 from .fused_lstm import LSTMLayer
 from .fused_rnn import RNNLayer
 from .gather import swap_first_axes, take_rows
-from .init import check_size, recurrent_bound, resolve, resolve_dtype, uniform_parameter
+from .init import uniform_parameter
 from .layers import dropout as apply_dropout
 from .module import Module, Parameter
 from .recurrent import as_tensor_like, check_input

@@ -1,0 +1,5 @@
+"""``torch.nn.modules.dropout``'s class."""
+
+from ..layers import Dropout
+
+__all__ = ["Dropout"]
