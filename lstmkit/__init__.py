@@ -5,29 +5,92 @@
 >>> (x.sigmoid() * x).sum().backward()
 >>> x.grad.shape
 (1, 2)
+
+For code ported from PyTorch, ``import lstmkit as torch`` gives torch's module-level
+names: ``randn``, ``zeros``, ``arange``, ``from_numpy``, ``cat``, ``manual_seed``,
+``set_default_dtype``, ``device``, the dtypes (``lstmkit.float32``, ``lstmkit.long``, ...),
+``no_grad``, ``is_tensor``, and the Tensor methods as functions (``lstmkit.tanh(x)``).
+See docs/pytorch.md for what differs.
 """
 
-from . import backend, functional
+from . import autograd, backend, functional
 from .autograd import (
+    DimensionError,
+    EmptyReductionError,
     Function,
     GradcheckError,
     GraphFreedError,
     ShapeError,
     Tensor,
+    arange,
+    cat,
     clip,
     concat,
+    empty,
+    enable_grad,
+    eye,
+    from_numpy,
+    full,
+    full_like,
     gradcheck,
     is_grad_enabled,
+    is_tensor,
+    linspace,
     no_grad,
     ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    set_grad_enabled,
     split,
     stack,
     tensor,
     where,
     zeros,
+    zeros_like,
 )
+from .autograd.dtypes import (
+    bool,  # noqa: A004  (torch's name for the boolean dtype)
+    complex64,
+    complex128,
+    double,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,  # noqa: A004
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .autograd.legacy import (
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+)
+from .autograd.tensor_functions import FUNCTIONS as _TENSOR_FUNCTIONS
+from .autograd.tensor_functions import bmm, numel
+from .backend import Device as device  # noqa: N813  (torch's name)
 from .backend import DeviceError, cuda_available, resolve_device
 from .rng import manual_seed
+
+from numpy import dtype  # noqa: E402, I001  (isinstance(x.dtype, lstmkit.dtype), as torch.dtype)
+
+globals().update({name: fn for name, fn in _TENSOR_FUNCTIONS.items() if name not in globals()})
 
 __version__ = "0.1.0"
 

@@ -21,6 +21,54 @@ import numpy
 DEVICES = ("cpu", "cuda", "auto")
 
 
+class Device(str):
+    """A device name with torch's ``device`` interface: ``lstmkit.device("cuda:0")``.
+
+    It *is* the string ("cpu", "cuda" or "cuda:0"), so it compares equal to the plain
+    names lstmkit uses everywhere; ``.type`` is "cpu" or "cuda" and ``.index`` the GPU
+    number (None when not given).
+    """
+
+    def __new__(cls, spec: Any = "cpu", index: int | None = None) -> Device:
+        text = str(spec).strip().lower()
+        kind, _, number = text.partition(":")
+        if kind not in ("cpu", "cuda") or (number and not number.isdigit()):
+            raise DeviceError(
+                f"device({spec!r}): expected 'cpu', 'cuda' or 'cuda:N'; lstmkit runs on the CPU "
+                "(NumPy) or one CUDA GPU (CuPy)."
+            )
+        if index is not None:
+            number = str(int(index))
+        self = super().__new__(cls, f"{kind}:{number}" if number else kind)
+        self.type, self.index = kind, int(number) if number else None
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other_kind, _, other_number = other.partition(":")
+            mine = str.__str__(self).partition(":")
+            return mine[0] == other_kind and (not mine[2] or not other_number or mine[2] == other_number)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = str.__hash__
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.index is not None else ")")
+
+
+CPU = Device("cpu")
+CUDA = Device("cuda")
+
+
+def device_object(array: Any) -> Device:
+    """Where an array lives, as a ``Device``."""
+    return CPU if device_of(array) == "cpu" else CUDA
+
+
 class DeviceError(RuntimeError):
     """A device was asked for that cannot be used here."""
 
@@ -80,6 +128,8 @@ def resolve_device(device: str | None = None) -> str:
         source = "LSTMKIT_DEVICE"
     else:
         source = "device"
+        if isinstance(device, Device) or hasattr(device, "type") and hasattr(device, "index"):
+            device = str(device.type)  # an lstmkit.device, or a torch.device
     if not isinstance(device, str) or device.split(":")[0] not in DEVICES:
         raise DeviceError(
             f"{source} must be one of {DEVICES}, but got {device!r}. "

@@ -32,6 +32,13 @@ def uniform(shape: tuple[int, ...], bound: float, dtype: Any = "float32", device
     return backend.asarray(values, device)
 
 
+def uniform_between(shape: tuple[int, ...], low: float, high: float, dtype: Any = "float32",
+                    device: str = "cpu") -> Any:
+    """An array of U(low, high) values on ``device`` (``rand``, ``uniform_``)."""
+    values = _generator.uniform(low, high, size=shape).astype(dtype)
+    return backend.asarray(values, device)
+
+
 def normal(shape: tuple[int, ...], std: float = 1.0, dtype: Any = "float32", device: str = "cpu") -> Any:
     """An array of N(0, std²) values on ``device``."""
     values = (_generator.standard_normal(size=shape) * std).astype(dtype)

@@ -42,11 +42,13 @@ OP_CASES = [
     ("mean all", lambda a: a.mean(), [(2, 3)], "any"),
     ("mean tuple keepdims", lambda a: a.mean(axis=(0, -1), keepdims=True), [(2, 3, 4)], "any"),
     ("max all", lambda a: a.max(), [(2, 3)], "any"),
-    ("max axis", lambda a: a.max(axis=0), [(3, 4)], "any"),
-    ("max negative axis keepdims", lambda a: a.max(axis=-1, keepdims=True), [(2, 3, 4)], "any"),
+    ("max dim values", lambda a: a.max(dim=0).values, [(3, 4)], "any"),
+    ("max negative dim keepdim", lambda a: a.max(-1, keepdim=True)[0], [(2, 3, 4)], "any"),
+    ("amax tuple axes", lambda a: a.amax(dim=(0, 2)), [(2, 3, 4)], "any"),
     ("reshape", lambda a: a.reshape(3, -1), [(2, 3, 2)], "any"),
     ("transpose", lambda a: a.T, [(2, 3)], "any"),
-    ("transpose axes", lambda a: a.transpose(1, 2, 0), [(2, 3, 4)], "any"),
+    ("permute", lambda a: a.permute(1, 2, 0), [(2, 3, 4)], "any"),
+    ("transpose two dims", lambda a: a.transpose(0, 2), [(2, 3, 4)], "any"),
     ("getitem slice", lambda a: a[1:, ::2], [(3, 4)], "any"),
     ("getitem int and None", lambda a: a[1, None], [(3, 4)], "any"),
     ("getitem integer array repeated", lambda a: a[[0, 2, 0, 0]], [(3, 2)], "any"),
@@ -62,7 +64,7 @@ OP_CASES = [
     ("softmax", lambda a: F.softmax(a, axis=1), [(2, 4)], "any"),
     ("log_softmax", lambda a: F.log_softmax(a), [(3, 5)], "any"),
     ("cross_entropy", lambda a: F.cross_entropy(a, [1, 0, 3]), [(3, 4)], "any"),
-    ("cross_entropy batched", lambda a: F.cross_entropy(a, [[1, 0], [2, 2]]), [(2, 2, 3)], "any"),
+    ("cross_entropy (N, C, d)", lambda a: F.cross_entropy(a, [[1, 0, 2], [2, 2, 0]]), [(2, 3, 3)], "any"),
     ("mse_loss", lambda a, b: F.mse_loss(a, b), [(3, 2), (3, 2)], "any"),
     ("reused node", lambda a: a * a + a.tanh() * a, [(3,)], "any"),
 ]
@@ -72,3 +74,52 @@ OP_CASES += [
     ("getitem scalar element", lambda a: a[1] * a[2], [(3,)], "any"),
     ("max 0-d", lambda a: a.max() * 2, [()], "any"),
 ]
+# torch-named ops (issue 15): each gradient-checked here, cross-checked against torch in
+# tests/test_torch_tensor_api.py and tests/test_functional_parity.py
+OP_CASES += [
+    ("sigmoid tails", lambda a: (a * 30).sigmoid(), [(2, 3)], "any"),
+    ("logsigmoid", lambda a: F.logsigmoid(a * 10), [(2, 3)], "any"),
+    ("softplus", lambda a: F.softplus(a, beta=2.0, threshold=1.5), [(3, 4)], "any"),
+    ("abs", lambda a: a.abs(), [(2, 3)], "any"),
+    ("sqrt", lambda a: a.sqrt(), [(2, 3)], "positive"),
+    ("clamp", lambda a: a.clamp(min=-0.5), [(3, 4)], "any"),
+    ("maximum", lambda a, b: a.maximum(b), [(2, 3), (3,)], "any"),
+    ("minimum", lambda a, b: lk.min(a, b), [(2, 3), (2, 1)], "any"),
+    ("min dim values", lambda a: a.min(1).values, [(3, 4)], "any"),
+    ("amin", lambda a: a.amin(-1), [(3, 4)], "any"),
+    ("pow tensor exponent at 0 ** 0", lambda a, b: (a * 0) ** (b * 0) + a ** (b * 0), [(3,), (3,)], "positive"),
+    ("var", lambda a: a.var(dim=1), [(3, 4)], "any"),
+    ("var correction 0 keepdim", lambda a: a.var((0, 2), keepdim=True, correction=0), [(2, 3, 4)], "any"),
+    ("std unbiased", lambda a: a.std(), [(3, 4)], "any"),
+    ("sum dim keepdim", lambda a: a.sum(dim=(-1, 0), keepdim=True), [(2, 3, 4)], "any"),
+    ("sum axis () reduces nothing", lambda a: a.sum(axis=()) * a, [(2, 3)], "any"),
+    ("sum dim () reduces all", lambda a: a.sum(dim=()) * a, [(2, 3)], "any"),
+    ("mean 0-d dim -1", lambda a: a.mean(dim=-1) * 3, [()], "any"),
+    ("softmax 0-d", lambda a: F.softmax(a, dim=0) * a, [()], "any"),
+    ("log_softmax dim 0", lambda a: F.log_softmax(a, dim=0), [(3, 4)], "any"),
+    ("view", lambda a: a.view(-1, 2), [(2, 3, 2)], "any"),
+    ("unsqueeze squeeze", lambda a: a.unsqueeze(-1).squeeze(0) * 2, [(1, 3)], "any"),
+    ("flatten", lambda a: a.flatten(1), [(2, 3, 4)], "any"),
+    ("t", lambda a: a.t(), [(2, 3)], "any"),
+    ("narrow", lambda a: a.narrow(1, 1, 2), [(3, 4)], "any"),
+    ("expand", lambda a: a.expand(2, -1, 3), [(4, 1)], "any"),
+    ("clone", lambda a: a.clone() * a, [(3,)], "any"),
+    ("cat dim", lambda a, b: lk.cat([a, b], dim=0), [(2, 3), (1, 3)], "any"),
+    ("cross_entropy weight smoothing ignore", lambda a: F.cross_entropy(
+        a, [1, -100, 3], weight=[0.5, 1.0, 2.0, 1.5], label_smoothing=0.2), [(3, 4)], "any"),
+    ("cross_entropy none", lambda a: F.cross_entropy(a, [[1, 0], [2, 2]], reduction="none"), [(2, 3, 2)], "any"),
+    ("cross_entropy probabilities", lambda a, b: F.cross_entropy(a, F.softmax(b, dim=1).detach()), [(3, 4), (3, 4)], "any"),
+    ("nll_loss", lambda a: F.nll_loss(F.log_softmax(a, dim=1), [2, 0], weight=[1.0, 2.0, 3.0]), [(2, 3)], "any"),
+    ("binary_cross_entropy", lambda a, b: F.binary_cross_entropy(a.sigmoid(), b.sigmoid()), [(2, 3), (2, 3)], "any"),
+    ("binary_cross_entropy_with_logits", lambda a, b: F.binary_cross_entropy_with_logits(
+        a, b.sigmoid(), pos_weight=lk.tensor([1.0, 2.0, 0.5], dtype="float64"), reduction="sum"), [(2, 3), (2, 3)], "any"),
+    ("mse_loss sum", lambda a, b: F.mse_loss(a, b, reduction="sum"), [(3, 2), (3, 2)], "any"),
+    ("l1_loss none", lambda a, b: F.l1_loss(a, b, reduction="none"), [(3, 2), (3, 2)], "any"),
+    ("linear", lambda x, w, b: F.linear(x, w, b), [(2, 3), (4, 3), (4,)], "any"),
+    ("iadd on a graph node", lambda a: _iadd(a * 2, a), [(3,)], "any"),
+]
+
+
+def _iadd(node, other):
+    node += other  # recording: a new node, as torch's in-place add records
+    return node

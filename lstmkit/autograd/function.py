@@ -48,6 +48,31 @@ class no_grad(contextlib.ContextDecorator):
         _grad_mode.enabled = self._previous
 
 
+class enable_grad(contextlib.ContextDecorator):  # noqa: N801  (torch's name)
+    """Record operations again inside a ``no_grad()`` block (a context manager and a decorator)."""
+
+    def __enter__(self) -> None:
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._previous
+
+
+class set_grad_enabled(contextlib.ContextDecorator):  # noqa: N801  (torch's name)
+    """Turn recording on or off: as a call (``set_grad_enabled(False)``) or a ``with`` block."""
+
+    def __init__(self, mode: bool) -> None:
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._previous
+
+
 class Function:
     """Base class of every differentiable op (see the module docstring)."""
 
@@ -65,7 +90,7 @@ class Function:
         _check_inputs(cls, inputs)
         wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
         fn = cls()
-        raw = fn.forward(*[t.data for t in inputs], **params)
+        raw = fn.forward(*[t._data for t in inputs], **params)
         record = _grad_mode.enabled and any(t.requires_grad for t in inputs)
         outputs = raw if isinstance(raw, tuple) else (raw,)
         if not all(backend.is_array(out) for out in outputs):  # numpy reductions give scalars
@@ -78,15 +103,16 @@ class Function:
             fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
             fn.output_meta = tuple((out.shape, out.dtype, backend.xp_of(out)) for out in outputs)
             for index, tensor in enumerate(wrapped):
-                tensor._creator = fn
-                tensor._output_index = index
+                if tensor.requires_grad:  # an integer output (max's indices) is a leaf
+                    tensor._creator = fn
+                    tensor._output_index = index
         return wrapped if isinstance(raw, tuple) else wrapped[0]
 
 
 def _check_inputs(op: type, inputs: tuple) -> None:
     """Every input is a Tensor, and all live on one device."""
     for position, value in enumerate(inputs):
-        if not hasattr(value, "_from_array"):
+        if not hasattr(value, "_from_array"):  # a Tensor (function.py need not import it)
             raise TypeError(
                 f"{op.__name__}.apply takes lstmkit Tensors, but input {position} is a "
                 f"{type(value).__name__}. Wrap arrays and numbers first, e.g. "

@@ -48,11 +48,11 @@ def gradcheck(
     output = fn(*inputs)
     if not isinstance(output, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(output).__name__}.")
-    out_size = output.size
+    out_size = output.numel()
     xp = output.xp
 
     # analytic: row k of the Jacobian is the gradient of output element k
-    analytic = {i: xp.zeros((out_size, inputs[i].size)) for i in checked}
+    analytic = {i: xp.zeros((out_size, inputs[i].numel())) for i in checked}
     for k in range(out_size):
         for i in checked:
             inputs[i].grad = None
@@ -71,15 +71,15 @@ def gradcheck(
     # numerical: column j of the Jacobian is the central difference for input element j
     with no_grad():
         for i in checked:
-            if not inputs[i].data.flags.c_contiguous:  # so the flat view below writes through
-                inputs[i].data = inputs[i].data.copy(order="C")
-            flat = inputs[i].data.reshape(-1)
+            if not inputs[i]._data.flags.c_contiguous:  # so the flat view below writes through
+                inputs[i]._data = inputs[i]._data.copy(order="C")
+            flat = inputs[i]._data.reshape(-1)
             for j in range(flat.size):
                 original = flat[j].item()
                 flat[j] = original + eps
-                plus = fn(*inputs).data.reshape(-1).astype("float64")
+                plus = fn(*inputs)._data.reshape(-1).astype("float64")
                 flat[j] = original - eps
-                minus = fn(*inputs).data.reshape(-1).astype("float64")
+                minus = fn(*inputs)._data.reshape(-1).astype("float64")
                 flat[j] = original
                 numerical = (plus - minus) / (2 * eps)
                 exact = analytic[i][:, j]

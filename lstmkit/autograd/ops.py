@@ -19,6 +19,14 @@ class ShapeError(ValueError):
     """Shapes that an op cannot combine; the message names the op and both shapes."""
 
 
+class DimensionError(ShapeError, IndexError):
+    """A dimension (axis) out of range; also an IndexError, as torch raises."""
+
+
+class EmptyReductionError(ShapeError, RuntimeError):
+    """A reduction with no values to reduce (max of an empty tensor); also a RuntimeError, as torch."""
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -51,27 +59,61 @@ def sum_to(grad: Any, shape: tuple) -> Any:
 
 
 def normalize_axes(op: str, axis: Any, ndim: int, shape: tuple) -> tuple[int, ...]:
-    """``None``, an int (negative allowed) or a tuple of ints -> sorted positive axes."""
+    """``None``, an int (negative allowed) or a tuple of ints -> sorted positive axes.
+
+    ``()`` selects no axis (NumPy's meaning). A 0-d tensor accepts axis 0 or -1, as torch
+    does, and has no axis to reduce (the result is the value itself).
+    """
     if axis is None:
         return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple | list) else (axis,)
-    if ndim == 0 and axes:
-        raise ShapeError(
-            f"{op}: axis {axis!r} was given, but a 0-d tensor (a single value) has no axes; "
-            "use axis=None."
+    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    if ndim == 0:
+        if all(_is_int(a) and a in (0, -1) for a in axes):
+            return ()
+        raise DimensionError(
+            f"{op}: axis {axis!r} was given, but a 0-d tensor (a single value) only has axis 0 "
+            "(or -1); use axis=None, 0 or -1."
         )
     result = []
     for a in axes:
-        if not isinstance(a, int) or not -ndim <= a < ndim:
-            raise ShapeError(
+        if not _is_int(a) or not -ndim <= a < ndim:
+            raise DimensionError(
                 f"{op}: axis {a!r} is out of range for a tensor of shape {tuple(shape)} "
                 f"({ndim} dimensions); use an axis between {-ndim} and {ndim - 1}, "
                 "a tuple of them, or None for all."
             )
-        result.append(a % ndim)
+        result.append(int(a) % ndim)
     if len(set(result)) != len(result):
         raise ShapeError(f"{op}: axis {axis!r} repeats a dimension; list each axis once.")
     return tuple(sorted(result))
+
+
+def _is_int(value: Any) -> bool:
+    """True for Python and NumPy integers (not bools)."""
+    return hasattr(value, "__index__") and not isinstance(value, bool)
+
+
+def reduced_shape(shape: tuple, axes: tuple[int, ...], keepdims: bool) -> tuple:
+    """The shape a reduction over ``axes`` leaves."""
+    if keepdims:
+        return keepdims_shape(shape, axes)
+    return tuple(size for i, size in enumerate(shape) if i not in axes)
+
+
+def check_not_empty(op: str, shape: tuple, axes: tuple[int, ...], dim_given: bool) -> None:
+    """torch's rule for max/min/argmax: an empty reduced dimension is an error."""
+    if dim_given:
+        for axis in axes:
+            if shape[axis] == 0:
+                raise DimensionError(
+                    f"{op}(): Expected reduction dim {axis} to have non-zero size (shape {tuple(shape)}); "
+                    "there is no value to pick along it."
+                )
+    elif 0 in shape:
+        raise EmptyReductionError(
+            f"{op}(): Expected reduction dim to be specified for input.numel() == 0 (shape {tuple(shape)}). "
+            "Specify the reduction dim with the 'dim' argument."
+        )
 
 
 def keepdims_shape(shape: tuple, axes: tuple[int, ...]) -> tuple:
@@ -151,7 +193,11 @@ class PowScalar(Function):
 
 
 class Pow(Function):
-    """``a ** b`` with a tensor exponent; d/db = a**b * log(a) (defined for a > 0)."""
+    """``a ** b`` with a tensor exponent, with torch's gradients.
+
+    d/da = b * a**(b-1), taken as 0 where b == 0 (so 0**0 has slope 0, not 0 * inf);
+    d/db = a**b * log(a), taken as 0 where a == 0 and b >= 0, NaN where a < 0.
+    """
 
     def forward(self, a, b):
         broadcast_shapes("pow", a.shape, b.shape)
@@ -162,10 +208,14 @@ class Pow(Function):
     def backward(self, grad):
         xp = backend.xp_of(grad)
         a, b, out = self.a, self.b, self.out
-        grad_a = sum_to(grad * b * a ** (b - 1), a.shape) if self.needs_input_grad[0] else None
-        grad_b = None
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            slope = b * a ** xp.where(b == 0, 1, b - 1)  # b == 0 gives 0 * a, never 0 * inf
+            grad_a = sum_to(grad * slope, a.shape)
         if self.needs_input_grad[1]:
-            log_a = xp.log(xp.where(a > 0, a, 1))  # a**b has no real slope in b where a <= 0
+            log_a = xp.log(xp.where(a > 0, a, 1))
+            log_a = xp.where(a == 0, xp.where(b >= 0, 0, -xp.inf), log_a)
+            log_a = xp.where(a < 0, xp.nan, log_a).astype(out.dtype, copy=False)
             grad_b = sum_to(grad * out * log_a, b.shape)
         return grad_a, grad_b
 
@@ -241,15 +291,96 @@ class Tanh(Function):
         return (grad * (1 - self.out * self.out),)
 
 
+def stable_sigmoid(a: Any) -> Any:
+    """σ(a) accurate over the whole range: e = exp(-|a|), then 1/(1+e) for a >= 0, e/(1+e) below."""
+    xp = backend.xp_of(a)
+    e = xp.exp(-xp.abs(a))
+    one = a.dtype.type(1) if a.dtype.kind == "f" else 1
+    return xp.where(a >= 0, one / (one + e), e / (one + e))
+
+
 class Sigmoid(Function):
-    """σ(a) = tanh(a/2)/2 + 1/2: the same function as 1/(1+e^-a), but no overflow."""
+    """σ(a) = 1/(1+e^-a) without overflow and accurate in both tails (see ``stable_sigmoid``)."""
 
     def forward(self, a):
-        self.out = backend.xp_of(a).tanh(a * 0.5) * 0.5 + 0.5
+        self.out = stable_sigmoid(a)
         return self.out
 
     def backward(self, grad):
         return (grad * self.out * (1 - self.out),)
+
+
+class LogSigmoid(Function):
+    """log σ(a) = min(a, 0) - log(1 + e^-|a|): finite everywhere (log σ(-40) is -40)."""
+
+    def forward(self, a):
+        xp = backend.xp_of(a)
+        self.a = a
+        return xp.minimum(a, 0) - xp.log1p(xp.exp(-xp.abs(a)))
+
+    def backward(self, grad):
+        return (grad * stable_sigmoid(-self.a),)  # d/da log σ(a) = 1 - σ(a) = σ(-a)
+
+
+class Softplus(Function):
+    """log(1 + e^(beta a)) / beta, and ``a`` itself where beta * a > threshold (torch's rule)."""
+
+    def forward(self, a, beta=1.0, threshold=20.0):
+        xp = backend.xp_of(a)
+        self.scaled, self.threshold = a * beta, threshold
+        smooth = (xp.maximum(self.scaled, 0) + xp.log1p(xp.exp(-xp.abs(self.scaled)))) / beta
+        return xp.where(self.scaled > threshold, a, smooth).astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        xp = backend.xp_of(grad)
+        return (xp.where(self.scaled > self.threshold, grad, grad * stable_sigmoid(self.scaled)),)
+
+
+class Abs(Function):
+    """|a|; the slope at 0 is 0, as torch's sign(0)."""
+
+    def forward(self, a):
+        self.sign = backend.xp_of(a).sign(a)
+        return abs(a)
+
+    def backward(self, grad):
+        return (grad * self.sign,)
+
+
+class Sqrt(Function):
+    def forward(self, a):
+        self.out = backend.xp_of(a).sqrt(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad / (2 * self.out),)
+
+
+class Maximum(Function):
+    """Elementwise larger of a and b; at ties each gets half the gradient (torch's rule)."""
+
+    lower = False
+
+    def forward(self, a, b):
+        broadcast_shapes("minimum" if self.lower else "maximum", a.shape, b.shape)
+        xp = backend.xp_of(a)
+        self.shapes = a.shape, b.shape
+        self.a_wins = (a < b) if self.lower else (a > b)
+        self.tie = a == b
+        return xp.minimum(a, b) if self.lower else xp.maximum(a, b)
+
+    def backward(self, grad):
+        xp = backend.xp_of(grad)
+        half = grad * grad.dtype.type(0.5)
+        share_a = xp.where(self.tie, half, xp.where(self.a_wins, grad, 0))
+        share_b = xp.where(self.tie, half, xp.where(self.a_wins, 0, grad))
+        return sum_to(share_a, self.shapes[0]), sum_to(share_b, self.shapes[1])
+
+
+class Minimum(Maximum):
+    """Elementwise smaller of a and b; at ties each gets half the gradient."""
+
+    lower = True
 
 
 class Relu(Function):
@@ -304,6 +435,33 @@ class AsType(Function):
         return (grad.astype(self.dtype),)
 
 
+class Clone(Function):
+    """A copy with its own memory; the gradient passes through unchanged."""
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class Expand(Function):
+    """``a`` broadcast to ``shape`` (a read-only view); the gradient is summed back."""
+
+    def forward(self, a, shape):
+        self.shape = a.shape
+        try:
+            return backend.xp_of(a).broadcast_to(a, shape)
+        except ValueError:
+            raise ShapeError(
+                f"expand: a tensor of shape {a.shape} cannot be expanded to {tuple(shape)}; "
+                "only dimensions of size 1 can grow (and new ones be added in front)."
+            ) from None
+
+    def backward(self, grad):
+        return (sum_to(grad, self.shape),)
+
+
 # --------------------------------------------------------------------------- reductions
 
 
@@ -335,21 +493,71 @@ class Mean(Function):
 
 
 class Max(Function):
-    """Largest value over ``axis``; the gradient is shared equally among ties."""
+    """Largest value over ``axis`` (``amax``); the gradient is shared equally among ties.
 
-    def forward(self, a, axis=None, keepdims=False):
-        if a.size == 0:
-            raise ShapeError(f"max: the tensor of shape {a.shape} is empty; max needs at least one value.")
-        self.axes = normalize_axes("max", axis, a.ndim, a.shape)
-        out = a.max(axis=self.axes, keepdims=True)
+    torch's ``max()`` over all values and ``amax(dim)`` share gradients this way;
+    ``max(dim)`` gives one index per row instead (see :class:`MaxDim`).
+    """
+
+    lower = False
+
+    def forward(self, a, axis=None, keepdims=False, name=None):
+        op = name or ("amin" if self.lower else "amax")
+        self.axes = normalize_axes(op, axis, a.ndim, a.shape)
+        check_not_empty(op, a.shape, self.axes, axis is not None)
+        out = a.min(axis=self.axes, keepdims=True) if self.lower else a.max(axis=self.axes, keepdims=True)
         self.mask = a == out
         self.shape = a.shape
-        return out if keepdims else out.reshape([s for i, s in enumerate(a.shape) if i not in self.axes])
+        return out if keepdims else out.reshape(reduced_shape(a.shape, self.axes, False))
 
     def backward(self, grad):
         grad = grad.reshape(keepdims_shape(self.shape, self.axes))
         count = self.mask.sum(axis=self.axes, keepdims=True).astype(grad.dtype)  # keep float32
         return (grad * self.mask / count,)
+
+
+class Min(Max):
+    """Smallest value over ``axis`` (``amin``); the gradient is shared equally among ties."""
+
+    lower = True
+
+
+class MaxDim(Function):
+    """torch's ``max(dim)``: (values, indices) along one axis; the gradient goes to the index
+    picked (the first of tied values, as torch does on the CPU)."""
+
+    lower = False
+
+    def forward(self, a, axis, keepdims=False):
+        xp = backend.xp_of(a)
+        op = "min" if self.lower else "max"
+        (self.axis,) = normalize_axes(op, axis, a.ndim, a.shape) or (None,)
+        self.shape = a.shape
+        if self.axis is None:  # a 0-d tensor: the value itself, index 0
+            return a.copy(), xp.zeros((), dtype="int64")
+        check_not_empty(op, a.shape, (self.axis,), True)
+        indices = (a.argmin if self.lower else a.argmax)(axis=self.axis, keepdims=True)
+        values = xp.take_along_axis(a, indices, axis=self.axis)
+        self.indices = indices
+        if not keepdims:
+            values, indices = values.squeeze(self.axis), indices.squeeze(self.axis)
+        return values, indices.astype("int64", copy=False)
+
+    def backward(self, grad, _grad_indices):
+        if self.axis is None:
+            return (grad,)
+        xp = backend.xp_of(grad)
+        grad = grad.reshape(keepdims_shape(self.shape, (self.axis,)))
+        positions = xp.arange(self.shape[self.axis]).reshape(
+            [-1 if i == self.axis else 1 for i in range(len(self.shape))]
+        )
+        return (xp.where(positions == self.indices, grad, grad.dtype.type(0)),)
+
+
+class MinDim(MaxDim):
+    """torch's ``min(dim)``: (values, indices); the gradient goes to the index picked."""
+
+    lower = True
 
 
 # --------------------------------------------------------------------------- shape ops
@@ -475,46 +683,116 @@ class LogSoftmax(Function):
 
     def forward(self, a, axis=-1):
         xp = backend.xp_of(a)
-        (self.axis,) = normalize_axes("log_softmax", axis, a.ndim, a.shape)
-        shifted = a - a.max(axis=self.axis, keepdims=True)
-        self.out = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        self.axes = normalize_axes("log_softmax", axis, a.ndim, a.shape)  # () for a 0-d tensor
+        shifted = a - a.max(axis=self.axes, keepdims=True)
+        self.out = shifted - xp.log(xp.exp(shifted).sum(axis=self.axes, keepdims=True))
         return self.out
 
     def backward(self, grad):
         xp = backend.xp_of(grad)
-        return (grad - xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
+        return (grad - xp.exp(self.out) * grad.sum(axis=self.axes, keepdims=True),)
 
 
 class Softmax(Function):
     def forward(self, a, axis=-1):
         xp = backend.xp_of(a)
-        (self.axis,) = normalize_axes("softmax", axis, a.ndim, a.shape)
-        e = xp.exp(a - a.max(axis=self.axis, keepdims=True))
-        self.out = e / e.sum(axis=self.axis, keepdims=True)
+        self.axes = normalize_axes("softmax", axis, a.ndim, a.shape)
+        e = xp.exp(a - a.max(axis=self.axes, keepdims=True))
+        self.out = e / e.sum(axis=self.axes, keepdims=True)
         return self.out
 
     def backward(self, grad):
         y = self.out
-        return (y * (grad - (grad * y).sum(axis=self.axis, keepdims=True)),)
+        return (y * (grad - (grad * y).sum(axis=self.axes, keepdims=True)),)
 
 
-class CrossEntropy(Function):
-    """Mean negative log-likelihood of integer ``targets`` under ``logits`` (…, C)."""
+class ClassLoss(Function):
+    """torch's cross_entropy (from logits) and nll_loss (from log-probabilities), one op.
 
-    def forward(self, logits, targets):
-        xp = backend.xp_of(logits)
-        classes = logits.shape[-1]
-        rows = logits.reshape(-1, classes)
-        flat_targets = targets.reshape(-1)
-        shifted = rows - rows.max(axis=1, keepdims=True)
-        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
-        picked = log_probs[xp.arange(rows.shape[0]), flat_targets]
-        self.log_probs, self.targets, self.shape = log_probs, flat_targets, logits.shape
-        return -picked.mean()
+    ``scores``: (C,), (N, C) or (N, C, d1, ...); the classes are dimension 1 (0 for (C,)).
+    Per row n (every position of N, d1, ...) with log-probabilities ``logp``:
+
+    class targets ``targets`` (rows,), ``keep`` (rows,) false where ignored:
+    loss_n = -(1 - ε) w[t_n] logp[n, t_n] - ε/C Σ_c w[c] logp[n, c], zero where ignored.
+
+    ``reduction`` 'none' gives (N, d1, ...); 'sum' the sum; 'mean' the sum / ``denominator``
+    (torch's: the summed weights of the kept targets). Probability targets are composed
+    from differentiable ops in ``functional.cross_entropy`` instead.
+    """
+
+    def forward(self, scores, targets, keep, class_weight=None,
+                smoothing=0.0, reduction="mean", denominator=1.0, from_logits=True):
+        xp = backend.xp_of(scores)
+        classes = scores.shape[0] if scores.ndim == 1 else scores.shape[1]
+        moved = scores if scores.ndim <= 2 else xp.moveaxis(scores, 1, -1)
+        self.scores_shape, self.moved_shape = scores.shape, moved.shape
+        rows = moved.reshape(-1, classes)
+        if from_logits:
+            shifted = rows - rows.max(axis=1, keepdims=True)
+            logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        else:
+            logp = rows
+        dtype = scores.dtype
+        # d loss_n / d logp[n, c], the same whatever logp is (it enters linearly)
+        dlogp = xp.zeros(rows.shape, dtype=dtype)
+        picked_t = xp.where(keep, targets, 0)
+        w_t = keep.astype(dtype) if class_weight is None else class_weight[picked_t] * keep
+        index = xp.arange(rows.shape[0])
+        losses = -(1 - smoothing) * w_t * logp[index, picked_t]
+        dlogp[index, picked_t] = -(1 - smoothing) * w_t
+        if smoothing:
+            w_c = xp.ones(classes, dtype=dtype) if class_weight is None else class_weight
+            losses = losses - (smoothing / classes) * (logp * w_c).sum(axis=1) * keep
+            dlogp -= (smoothing / classes) * w_c * keep[:, None]
+        self.dlogp, self.reduction, self.denominator = dlogp, reduction, denominator
+        self.softmax = xp.exp(logp) if from_logits else None
+        if reduction == "none":
+            return losses.reshape(moved.shape[:-1]).astype(dtype, copy=False)
+        total = losses.sum()
+        return (total / denominator if reduction == "mean" else total).astype(dtype)
 
     def backward(self, grad):
         xp = backend.xp_of(grad)
-        count = self.log_probs.shape[0]
-        dlogits = xp.exp(self.log_probs)
-        dlogits[xp.arange(count), self.targets] -= 1
-        return (dlogits * (grad / count)).reshape(self.shape), None
+        if self.reduction == "none":
+            per_row = grad.reshape(-1, 1)
+        else:
+            per_row = grad / self.denominator if self.reduction == "mean" else grad
+        drows = self.dlogp * per_row
+        if self.softmax is not None:  # back through log_softmax
+            drows = drows - self.softmax * drows.sum(axis=1, keepdims=True)
+        dscores = drows.reshape(self.moved_shape)
+        if len(self.scores_shape) > 2:
+            dscores = xp.moveaxis(dscores, -1, 1)
+        return (dscores.astype(grad.dtype, copy=False),)
+
+
+class BinaryCrossEntropy(Function):
+    """torch's binary_cross_entropy on probabilities ``p``: -w (y log p + (1 - y) log(1 - p)),
+    each log clamped at -100 as torch does; the slope in p is w (p - y) / max(p (1 - p), 1e-12)."""
+
+    def forward(self, p, y, weight=None, reduction="mean"):
+        xp = backend.xp_of(p)
+        self.p, self.y, self.weight, self.reduction = p, y, weight, reduction
+        self.log_p = xp.maximum(xp.log(xp.where(p > 0, p, 1)), -100)
+        self.log_p = xp.where(p > 0, self.log_p, -100)
+        self.log_1mp = xp.where(p < 1, xp.maximum(xp.log(xp.where(p < 1, 1 - p, 1)), -100), -100)
+        losses = -(y * self.log_p + (1 - y) * self.log_1mp)
+        if weight is not None:
+            losses = losses * weight
+        losses = losses.astype(p.dtype, copy=False)
+        self.count = losses.size
+        if reduction == "none":
+            return losses
+        return losses.mean() if reduction == "mean" else losses.sum()
+
+    def backward(self, grad):
+        xp = backend.xp_of(grad)
+        p, y = self.p, self.y
+        scale = grad if self.reduction == "none" else (grad / self.count if self.reduction == "mean" else grad)
+        if self.weight is not None:
+            scale = scale * self.weight
+        grad_p = scale * (p - y) / xp.maximum(p * (1 - p), 1e-12)
+        grad_y = scale * (self.log_1mp - self.log_p) if self.needs_input_grad[1] else None
+        return sum_to(grad_p, p.shape).astype(p.dtype, copy=False), (
+            None if grad_y is None else sum_to(grad_y, y.shape).astype(y.dtype, copy=False)
+        )

@@ -8,36 +8,88 @@ Every operation on Tensors that require gradients records a node (a
 Gradients *accumulate*: a second ``backward()`` adds to ``.grad`` rather than
 replacing it, exactly like PyTorch. Call ``zero_grad()`` (or an optimiser's
 ``zero_grad()``) between training steps.
+
+Methods that share a name with a ``torch.Tensor`` method behave like it
+(``transpose(dim0, dim1)``, ``==``, ``max(dim)``, ``size()``, ``view``, ``dim=`` and
+``keepdim=``); the NumPy spellings ``axis=`` and ``keepdims=`` are accepted as well.
 """
 
 from __future__ import annotations
 
+import builtins
 import operator
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .. import backend
-from . import ops
+from .. import backend, rng
+from . import dtypes, ops
+from .data_array import DataArray
 from .engine import run_backward
-from .function import Function
+from .function import Function, is_grad_enabled
 
 Scalar = int | float | bool
+Axis = int | tuple[int, ...] | None
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+ValuesIndices.__doc__ = "(values, indices) of max(dim) / min(dim), as torch.return_types.max."
+
+
+def _pick_axis(op: str, dim: Any, axis: Any, *, torch_empty_means_all: bool = True) -> Any:
+    """One axis argument from torch's ``dim`` or NumPy's ``axis`` (not both).
+
+    torch reads ``dim=()`` as every dimension; NumPy's ``axis=()`` is no dimension.
+    """
+    if dim is not None and axis is not None:
+        raise TypeError(f"{op}: give dim (torch's name) or axis (NumPy's), not both.")
+    if dim is not None:
+        if torch_empty_means_all and isinstance(dim, tuple | list) and len(dim) == 0:
+            return None
+        return dim
+    return axis
+
+
+def _pick_keepdim(op: str, keepdim: Any, keepdims: Any) -> bool:
+    if keepdim is not None and keepdims is not None:
+        raise TypeError(f"{op}: give keepdim (torch's name) or keepdims (NumPy's), not both.")
+    return builtins.bool(keepdim if keepdim is not None else keepdims)
+
+
+def _shape_args(op: str, shape: tuple) -> tuple[int, ...]:
+    """``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` -> (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    try:
+        return tuple(operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"{op}: sizes must be integers, got {shape!r}.") from None
 
 
 class Tensor:
     """An n-dimensional array with an optional gradient.
 
-    ``==`` compares identity, not values (a Tensor is a node of the graph and can be a
-    dict key); the other comparisons (``<``, ``>=``, ...) give boolean Tensors.
+    ``==`` and ``!=`` compare elementwise and give boolean Tensors, like the other
+    comparisons and like torch; a Tensor still hashes by identity (it can be a dict key
+    or set member), so compare tensors with ``is`` when you mean "the same tensor".
 
     Attributes:
-        data: the values, a numpy (CPU) or cupy (GPU) array.
-        grad: ``d loss / d self`` after ``backward()``, same shape and backend, or None.
+        data: the values as an array: NumPy on the CPU, CuPy on the GPU. Writing to it
+            changes the tensor's values outside the gradient graph. On the CPU it is a
+            view that also has torch's in-place methods, so torch's idiom
+            ``p.data.add_(p.grad, alpha=-lr)`` runs (see ``lstmkit.autograd.data_array``);
+            ``p.data -= lr * p.grad`` is the NumPy way of saying the same.
+        grad: ``d loss / d self`` after ``backward()``: a plain array of the same shape
+            and backend, or None (torch keeps a Tensor there; lstmkit keeps the array
+            the lessons compute with).
         requires_grad: whether operations on this tensor are recorded for backward.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_creator", "_output_index", "_retains_grad", "__weakref__")
+    __slots__ = (
+        "_data", "_data_view", "grad", "requires_grad", "_creator", "_output_index",
+        "_retains_grad", "__weakref__",
+    )
     __array_ufunc__ = None  # numpy ufuncs defer to our operators instead of eating the Tensor
+    __hash__ = object.__hash__  # identity, as torch: == compares values elementwise
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if not backend.is_array(data):
@@ -45,7 +97,8 @@ class Tensor:
                 f"Tensor(data) needs a numpy or cupy array, got {type(data).__name__}; "
                 "use lstmkit.tensor(...) to build one from lists or numbers."
             )
-        self.data = data
+        self._data = data.view(type(data).__base__) if isinstance(data, DataArray) else data
+        self._data_view = None
         self.grad: Any = None
         self._creator: Function | None = None
         self._output_index = 0
@@ -58,37 +111,61 @@ class Tensor:
     def _from_array(data: Any, requires_grad: bool = False) -> Tensor:
         """Wrap an op's result without checks (the hot path of every op); always a Tensor."""
         tensor = Tensor.__new__(Tensor)
-        tensor.data, tensor.grad, tensor.requires_grad = data, None, requires_grad
+        tensor._data, tensor._data_view, tensor.grad, tensor.requires_grad = data, None, None, requires_grad
         tensor._creator, tensor._output_index, tensor._retains_grad = None, 0, False
         return tensor
 
     # ------------------------------------------------------------------ properties
 
     @property
+    def data(self) -> Any:
+        """The values as an array (see the class docstring); shares memory with the tensor."""
+        view = self._data_view
+        if view is None:
+            array = self._data
+            view = array.view(DataArray) if type(array).__module__ == "numpy" else array
+            self._data_view = view
+        return view
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if value is self._data_view:  # p.data -= ...: the values already changed in place
+            return
+        if isinstance(value, Tensor):
+            value = value._data
+        if not backend.is_array(value):
+            raise TypeError(
+                f"tensor.data must be a numpy or cupy array, got {type(value).__name__}; "
+                "assign an array, e.g. p.data = numpy.zeros(p.shape), or use p.copy_(values)."
+            )
+        self._data = value.view(value.__class__.__base__) if isinstance(value, DataArray) else value
+        self._data_view = None
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        return tuple(self._data.shape)
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
-    def size(self) -> int:
-        return int(self.data.size)
+    def device(self) -> backend.Device:
+        """``lstmkit.device('cpu')`` or ``lstmkit.device('cuda')``; equal to the strings too."""
+        return backend.CPU if type(self._data).__module__ == "numpy" else backend.device_object(self._data)
 
     @property
-    def device(self) -> str:
-        """``"cpu"`` or ``"cuda"``."""
-        return backend.device_of(self.data)
+    def is_cuda(self) -> bool:
+        return self.device == "cuda"
 
     @property
     def xp(self) -> Any:
         """The array module of this tensor's data (numpy or cupy)."""
-        return backend.xp_of(self.data)
+        return backend.xp_of(self._data)
 
     @property
     def is_leaf(self) -> bool:
@@ -96,14 +173,44 @@ class Tensor:
         return self._creator is None
 
     @property
+    def grad_fn(self) -> Function | None:
+        """The op that made this tensor (None for a leaf), as torch's ``grad_fn``."""
+        return self._creator
+
+    @property
     def T(self) -> Tensor:
-        return self.transpose()
+        """All dimensions reversed (the matrix transpose for 2-D)."""
+        return ops.Transpose.apply(self, axes=None)
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of matrices transposed)."""
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape as a tuple, or the length of dimension ``dim`` (torch's ``size``)."""
+        if dim is None:
+            return self.shape
+        (axis,) = ops.normalize_axes("size", dim, self.ndim, self.shape) or (0,)
+        return self.shape[axis] if self.ndim else 1
+
+    def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """The number of values (the product of the shape)."""
+        return builtins.int(self._data.size)
+
+    nelement = numel
 
     def __len__(self) -> int:
-        return len(self.data)
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor; it holds one value, read it with .item().")
+        return len(self._data)
 
     def __repr__(self) -> str:
-        values = repr(backend.to_numpy(self.data)).replace("array(", "tensor(", 1)
+        values = repr(backend.to_numpy(self._data)).replace("array(", "tensor(", 1)
         extra = []
         if self.device != "cpu":
             extra.append(f"device='{self.device}'")
@@ -123,12 +230,26 @@ class Tensor:
         )
 
     def __bool__(self) -> bool:
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.size} values is ambiguous; "
+                f"the truth value of a tensor with {self.numel()} values is ambiguous; "
                 "use (x > 0).all() style checks on .numpy(), or .item() for one value."
             )
-        return bool(self.item())
+        return builtins.bool(self.item())
+
+    def __float__(self) -> float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu" or self.numel() != 1:
+            raise TypeError(
+                f"only a one-value integer tensor can be used as an index, got dtype {self.dtype} "
+                f"and shape {self.shape}."
+            )
+        return builtins.int(self.item())
 
     # ------------------------------------------------------------------ gradients
 
@@ -161,18 +282,18 @@ class Tensor:
                 "requires_grad=True (and do not compute inside no_grad())."
             )
         if grad is None:
-            if self.size != 1:
+            if self.numel() != 1:
                 raise RuntimeError(
                     f"backward: the tensor has shape {self.shape}, not a single value, so "
                     "the gradient to start from is ambiguous. Reduce it to a scalar first "
                     "(e.g. loss = y.sum() or y.mean()), or pass backward(grad) with a "
                     f"gradient of shape {self.shape}."
                 )
-            grad = self.xp.ones(self.data.shape, dtype=self.dtype)
+            grad = self.xp.ones(self._data.shape, dtype=self.dtype)
         else:
-            grad = grad.data if isinstance(grad, Tensor) else grad
+            grad = grad._data if isinstance(grad, Tensor) else grad
             grad = backend.asarray(grad, self.device, dtype=self.dtype)
-            if grad.shape != self.data.shape:
+            if grad.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward: grad has shape {tuple(grad.shape)} but the tensor has shape "
                     f"{self.shape}; pass a gradient shaped like the tensor."
@@ -185,36 +306,125 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph (shares memory, never requires grad)."""
-        return Tensor._from_array(self.data)
+        return Tensor._from_array(self._data)
 
-    # ------------------------------------------------------------------ host and device
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place (it becomes a leaf without grad)."""
+        self._creator, self.requires_grad = None, False
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow back through it."""
+        return ops.Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        """This tensor when its values are C-contiguous, else a contiguous copy (in the graph)."""
+        return self if self._data.flags.c_contiguous else ops.Clone.apply(self)
+
+    def is_contiguous(self) -> bool:
+        return builtins.bool(self._data.flags.c_contiguous)
+
+    # ------------------------------------------------------------------ host, device and dtype
 
     def numpy(self) -> Any:
         """A host NumPy copy of the values (explicit, also from the GPU)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
 
     def item(self) -> Scalar:
         """The single value as a Python number."""
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(
-                f"item(): the tensor has {self.size} values (shape {self.shape}); only "
+                f"item(): the tensor has {self.numel()} values (shape {self.shape}); only "
                 "one-value tensors convert to a Python number. Use .numpy() for arrays."
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
+        """The values as (nested) Python lists, a number for a 0-d tensor."""
         return self.numpy().tolist()
 
-    def to(self, device: str) -> Tensor:
-        """A copy on ``device`` ('cpu', 'cuda' or 'auto'); gradients flow back through it."""
-        target = backend.resolve_device(device)
-        if target == self.device:
-            return self
-        return ToDevice.apply(self, device=target)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, **ignored: Any) -> Tensor:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``.
+
+        A copy on the device and/or with the dtype, or ``self`` when nothing changes;
+        gradients flow back through it. ``non_blocking`` and ``copy`` are accepted and
+        ignored (copies between host and GPU are always synchronous here).
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, str) or hasattr(arg, "type") and not hasattr(arg, "legacy_dtype"):
+                device = arg
+            else:
+                dtype = arg
+        result = self
+        if device is not None:
+            target = backend.resolve_device(device)
+            if target != self.device:
+                result = ToDevice.apply(result, device=target)
+        if dtype is not None and dtypes.as_dtype(dtype) != result.dtype:
+            result = ops.AsType.apply(result, dtype=dtypes.as_dtype(dtype))
+        return result
 
     def astype(self, dtype: Any) -> Tensor:
         """The values as another dtype (differentiable between float types)."""
-        return ops.AsType.apply(self, dtype=dtype)
+        return ops.AsType.apply(self, dtype=dtypes.as_dtype(dtype))
+
+    def type(self, dtype: Any = None) -> Any:
+        """With no argument the type's name (``'lstmkit.FloatTensor'``), else ``to(dtype)``."""
+        if dtype is None:
+            return f"lstmkit.{_LEGACY_NAMES.get(self.dtype.name, self.dtype.name)}"
+        if isinstance(dtype, str) and dtype.rpartition(".")[2] in _LEGACY_DTYPES:
+            dtype = _LEGACY_DTYPES[dtype.rpartition(".")[2]]
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def half(self) -> Tensor:
+        return self.to(dtypes.float16)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf from ``data`` with this tensor's dtype and device unless given."""
+        data = data._data if isinstance(data, Tensor) else data
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype and device unless given."""
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype and device unless given."""
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Scalar, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
     # ------------------------------------------------------------------ arithmetic
 
@@ -226,6 +436,8 @@ class Tensor:
         if isinstance(other, int | float | bool):
             return Tensor._from_array(self.xp.asarray(other, dtype=self.dtype if floating else None))
         array = backend.asarray(other, self.device)
+        if isinstance(array, DataArray):
+            array = array.view(array.__class__.__base__)
         if floating and array.dtype.kind == "f" and array.dtype != self.dtype:
             array = array.astype(self.dtype)  # a float64 array must not turn a float32 graph float64
         return Tensor._from_array(array)
@@ -265,29 +477,107 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
+    def __abs__(self) -> Tensor:
+        return ops.Abs.apply(self)
+
     def __matmul__(self, other: Any) -> Tensor:
         return ops.MatMul.apply(self, self._lift(other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return ops.MatMul.apply(self._lift(other), self)
 
+    # the in-place operators (x += y) change the values in place, as torch does; where
+    # the graph is recording (x or y requires grad), the result is a new node instead
+    def _inplace_operator(self, name: str, other: Any, op: type) -> Tensor:
+        other = self._lift(other)
+        if is_grad_enabled() and (self.requires_grad or other.requires_grad):
+            if self.requires_grad and self._creator is None:
+                raise _leaf_inplace_error(name)
+            return op.apply(self, other)
+        return self._write(name, op.apply(self, other)._data)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace_operator("+=", other, ops.Add)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace_operator("-=", other, ops.Sub)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace_operator("*=", other, ops.Mul)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace_operator("/=", other, ops.Div)
+
     # comparisons give boolean tensors outside the graph (for masks and checks)
+    def _compare(self, other: Any, compare: Any) -> Tensor:
+        return Tensor._from_array(compare(self._data, self._lift(other)._data))
+
+    def __eq__(self, other: Any) -> Any:  # noqa: D105  (elementwise, as torch)
+        if other is None:
+            return False
+        return self._compare(other, operator.eq)
+
+    def __ne__(self, other: Any) -> Any:
+        if other is None:
+            return True
+        return self._compare(other, operator.ne)
+
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._from_array(self.data < self._lift(other).data)
+        return self._compare(other, operator.lt)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._from_array(self.data <= self._lift(other).data)
+        return self._compare(other, operator.le)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._from_array(self.data > self._lift(other).data)
+        return self._compare(other, operator.gt)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._from_array(self.data >= self._lift(other).data)
+        return self._compare(other, operator.ge)
+
+    def eq(self, other: Any) -> Tensor:
+        return self._compare(other, operator.eq)
+
+    def ne(self, other: Any) -> Tensor:
+        return self._compare(other, operator.ne)
+
+    def equal(self, other: Any) -> bool:
+        """True when ``other`` has the same shape and values (torch's ``equal``)."""
+        other = self._lift(other)
+        return other.shape == self.shape and builtins.bool((self._data == other._data).all())
+
+    def all(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        return Tensor._from_array(self.xp.asarray(self._data.all(axis=dim, keepdims=keepdim)))
+
+    def any(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        return Tensor._from_array(self.xp.asarray(self._data.any(axis=dim, keepdims=keepdim)))
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=_raw_index(index, self.xp))
 
     # ------------------------------------------------------------------ elementwise
+
+    def add(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return self + (other if alpha == 1 else self._lift(other) * alpha)
+
+    def sub(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return self - (other if alpha == 1 else self._lift(other) * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def matmul(self, other: Any) -> Tensor:
+        return self @ other
+
+    mm = matmul
 
     def exp(self) -> Tensor:
         return ops.Exp.apply(self)
@@ -304,34 +594,316 @@ class Tensor:
     def relu(self) -> Tensor:
         return ops.Relu.apply(self)
 
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002  (torch's names)
+        """Clamp into ``[min, max]`` (either may be None); slope 1 inside, 0 outside."""
+        if min is None and max is None:
+            raise ValueError("clamp: give at least one of min and max.")
+        return ops.Clip.apply(self, low=_number(min), high=_number(max))
+
     def clip(self, low: Scalar | None = None, high: Scalar | None = None) -> Tensor:
-        return ops.Clip.apply(self, low=low, high=high)
+        """NumPy's spelling of ``clamp(min, max)``."""
+        return ops.Clip.apply(self, low=_number(low), high=_number(high))
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise larger of ``self`` and ``other`` (ties share the gradient)."""
+        return ops.Maximum.apply(self, self._lift(other))
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise smaller of ``self`` and ``other`` (ties share the gradient)."""
+        return ops.Minimum.apply(self, self._lift(other))
+
+    def softmax(self, dim: int) -> Tensor:
+        return ops.Softmax.apply(self, axis=dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return ops.LogSoftmax.apply(self, axis=dim)
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    def sum(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Tensor:
+        """Sum over ``dim`` (int, tuple, or None for all); ``keepdim`` keeps them as size 1."""
+        axis = _pick_axis("sum", dim, axis)
+        return ops.Sum.apply(self, axis=axis, keepdims=_pick_keepdim("sum", keepdim, keepdims))
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def mean(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Mean over ``dim`` (int, tuple, or None for all)."""
+        axis = _pick_axis("mean", dim, axis)
+        return ops.Mean.apply(self, axis=axis, keepdims=_pick_keepdim("mean", keepdim, keepdims))
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+    def _extreme(self, name: str, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Any:
+        keep = _pick_keepdim(name, keepdim, keepdims)
+        if isinstance(dim, Tensor):  # torch.max(a, b): elementwise
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
+        axis = _pick_axis(name, dim, axis, torch_empty_means_all=False)
+        lower = name == "min"
+        if axis is None:  # over every value: a 0-d tensor, ties share the gradient
+            return (ops.Min if lower else ops.Max).apply(self, axis=None, keepdims=keep, name=name)
+        if isinstance(axis, tuple | list):
+            raise TypeError(f"{name}(dim) takes one dimension, got {axis!r}; use a{name}(dim) for several.")
+        values, indices = (ops.MinDim if lower else ops.MaxDim).apply(self, axis=axis, keepdims=keep)
+        return ValuesIndices(values, indices)
+
+    def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None,
+            keepdims: bool | None = None) -> Any:
+        """torch's ``max``: no ``dim`` gives the largest value (0-d); ``max(dim)`` gives the
+        named tuple ``(values, indices)``; ``max(other_tensor)`` the elementwise maximum."""
+        return self._extreme("max", dim, keepdim, axis, keepdims)
+
+    def min(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None,
+            keepdims: bool | None = None) -> Any:
+        """torch's ``min``: the smallest value, ``(values, indices)`` along ``dim``, or elementwise."""
+        return self._extreme("min", dim, keepdim, axis, keepdims)
+
+    def amax(self, dim: Axis = (), keepdim: bool = False) -> Tensor:
+        """Largest values over ``dim`` (() or None: all); ties share the gradient equally."""
+        axis = None if dim is None or dim == () else dim
+        return ops.Max.apply(self, axis=axis, keepdims=keepdim, name="amax")
+
+    def amin(self, dim: Axis = (), keepdim: bool = False) -> Tensor:
+        """Smallest values over ``dim`` (() or None: all); ties share the gradient equally."""
+        axis = None if dim is None or dim == () else dim
+        return ops.Min.apply(self, axis=axis, keepdims=keepdim, name="amin")
+
+    def _arg_extreme(self, name: str, dim: Any, keepdim: bool) -> Tensor:
+        data = self._data
+        if dim is None:  # an index into the flattened values
+            ops.check_not_empty(name, self.shape, tuple(range(self.ndim)), False)
+            index = data.argmin() if name == "argmin" else data.argmax()
+            return Tensor._from_array(self.xp.asarray(index, dtype="int64"))
+        axes = ops.normalize_axes(name, dim, self.ndim, self.shape)
+        if not axes:  # a 0-d tensor: index 0
+            return Tensor._from_array(self.xp.zeros((), dtype="int64"))
+        ops.check_not_empty(name, self.shape, axes, True)
+        index = (data.argmin if name == "argmin" else data.argmax)(axis=axes[0], keepdims=keepdim)
+        return Tensor._from_array(index.astype("int64", copy=False))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the largest value (the first among ties, as torch); flat when ``dim`` is None."""
+        return self._arg_extreme("argmax", dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the smallest value (the first among ties); flat when ``dim`` is None."""
+        return self._arg_extreme("argmin", dim, keepdim)
+
+    def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Scalar | None = None, axis: Axis = None) -> Tensor:
+        """Variance over ``dim`` with torch's default ``correction=1`` (``unbiased=True``):
+        Σ (x - mean)² / (n - correction). ``unbiased=False`` is ``correction=0``."""
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: give unbiased or correction, not both.")
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        axes = ops.normalize_axes("var", _pick_axis("var", dim, axis), self.ndim, self.shape)
+        count = 1
+        for a in axes:
+            count *= self.shape[a]
+        centred = self - self.mean(axis=axes, keepdims=True)
+        return (centred * centred).sum(axis=axes, keepdims=keepdim) / builtins.max(count - correction, 0)
+
+    def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Scalar | None = None, axis: Axis = None) -> Tensor:
+        """Standard deviation: the square root of ``var`` (same arguments and defaults)."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis).sqrt()
 
     # ------------------------------------------------------------------ shape
 
     def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], tuple | list):
-            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=_shape_args("reshape", shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        """torch's ``view``: the same values in ``shape`` (-1 inferred); a reshape here."""
+        if len(shape) == 1 and not isinstance(shape[0], tuple | list | builtins.int) and shape[0] is not None:
+            return self.to(shape[0])  # view(dtype) reinterprets in torch; here it converts
+        return ops.Reshape.apply(self, shape=_shape_args("view", shape))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to ``sizes`` (-1 keeps a dimension); gradients are summed back."""
+        sizes = _shape_args("expand", sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ops.ShapeError(f"expand: {sizes} has fewer dimensions than the tensor's shape {self.shape}.")
+        target = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+        return ops.Expand.apply(self, shape=target)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """The dimensions reordered: output dimension i is input dimension ``dims[i]``."""
+        dims = _shape_args("permute", dims)
+        if len(dims) != self.ndim:
+            raise ops.ShapeError(
+                f"permute: {dims} names {len(dims)} dimensions but the tensor of shape {self.shape} "
+                f"has {self.ndim}; list every dimension once."
+            )
+        return ops.Transpose.apply(self, axes=dims)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """torch's ``transpose``: dimensions ``dim0`` and ``dim1`` swapped.
+
+        (NumPy's ``transpose(axes)`` permutation is ``permute(*axes)``; ``.T`` reverses all.)
+        """
+        if self.ndim == 0:
+            ops.normalize_axes("transpose", (dim0, dim1), 0, ())
+            return self
+        first, second = (ops.normalize_axes("transpose", d, self.ndim, self.shape)[0] for d in (dim0, dim1))
+        axes = list(range(self.ndim))
+        axes[first], axes[second] = axes[second], axes[first]
+        return ops.Transpose.apply(self, axes=tuple(axes))
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (0-d and 1-d tensors come back as they are)."""
+        if self.ndim > 2:
+            raise ops.ShapeError(
+                f"t() expects a tensor with <= 2 dimensions, but this one has shape {self.shape}; "
+                "use transpose(dim0, dim1) or permute(...)."
+            )
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new dimension of size 1 at ``dim`` (-1 appends it)."""
+        (axis,) = ops.normalize_axes("unsqueeze", dim, self.ndim + 1, (*self.shape, 1)) or (0,)
+        return ops.Reshape.apply(self, shape=self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def squeeze(self, dim: Axis = None) -> Tensor:
+        """Drop dimensions of size 1: all of them, or those in ``dim`` (others are kept)."""
+        axes = ops.normalize_axes("squeeze", dim, self.ndim, self.shape)
+        shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
         return ops.Reshape.apply(self, shape=shape)
 
-    def transpose(self, *axes: int) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], tuple | list):
-            axes = tuple(axes[0])
-        return ops.Transpose.apply(self, axes=axes or None)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Dimensions ``start_dim`` .. ``end_dim`` merged into one (all, by default)."""
+        if self.ndim == 0:
+            return ops.Reshape.apply(self, shape=(1,))
+        first, last = (ops.normalize_axes("flatten", d, self.ndim, self.shape)[0] for d in (start_dim, end_dim))
+        if first > last:
+            raise ops.ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}.")
+        merged = 1
+        for n in self.shape[first : last + 1]:
+            merged *= n
+        return ops.Reshape.apply(self, shape=self.shape[:first] + (merged,) + self.shape[last + 1 :])
 
-    def split(self, split_size_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
-        return split(self, split_size_or_sections, axis)
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """``length`` entries of dimension ``dim`` from ``start`` (torch's ``narrow``)."""
+        (axis,) = ops.normalize_axes("narrow", dim, self.ndim, self.shape)
+        size = self.shape[axis]
+        start = start + size if start < 0 else start
+        if not (0 <= start <= size and 0 <= length and start + length <= size):
+            raise ops.DimensionError(
+                f"narrow: start {start} and length {length} do not fit dimension {axis} of size {size}; "
+                f"need 0 <= start and start + length <= {size}."
+            )
+        return self[(slice(None),) * axis + (slice(start, start + length),)]
+
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0, *, axis: int | None = None) -> list[Tensor]:
+        return split(self, split_size_or_sections, dim if axis is None else axis)
+
+    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+        """``chunks`` pieces along ``dim`` (the last may be smaller), as torch's ``chunk``."""
+        size = self.shape[ops.normalize_axes("chunk", dim, self.ndim, self.shape)[0]]
+        return split(self, builtins.max(1, -(-size // chunks)), dim)
+
+    # ------------------------------------------------------------------ in place
+
+    def _check_inplace(self, name: str) -> None:
+        if self.requires_grad and is_grad_enabled():
+            if self._creator is None:
+                raise _leaf_inplace_error(name)
+            raise RuntimeError(
+                f"{name}: this tensor is the output of an op in a graph that records gradients, and "
+                "lstmkit does not record in-place changes in the graph. Write it out of place "
+                f"(x = x + y rather than x.add_(y)), or change it under lstmkit.no_grad()."
+            )
+
+    def _write(self, name: str, values: Any) -> Tensor:
+        """Write ``values`` (broadcast to this shape) into this tensor's memory."""
+        try:
+            self.xp.copyto(self._data, values, casting="same_kind")
+        except (ValueError, TypeError) as error:
+            shape = getattr(values, "shape", ())
+            raise ops.ShapeError(
+                f"{name}: cannot write values of shape {tuple(shape)} and dtype "
+                f"{getattr(values, 'dtype', type(values).__name__)} into a tensor of shape {self.shape} "
+                f"and dtype {self.dtype} ({error}); they must broadcast to {self.shape}."
+            ) from None
+        return self
+
+    def _inplace_values(self, name: str, other: Any) -> Any:
+        self._check_inplace(name)
+        other = self._lift(other)
+        if other.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"{name}: the argument requires grad, and lstmkit does not record in-place ops in "
+                "the graph; write it out of place (x = x + y), or use lstmkit.no_grad()."
+            )
+        return other._data
+
+    def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        """``self += alpha * other`` in place (under ``no_grad`` for a leaf that requires grad)."""
+        other = self._inplace_values("add_", other)
+        return self._write("add_", self._data + (other if alpha == 1 else alpha * other))
+
+    def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        """``self -= alpha * other`` in place."""
+        other = self._inplace_values("sub_", other)
+        return self._write("sub_", self._data - (other if alpha == 1 else alpha * other))
+
+    def mul_(self, other: Any) -> Tensor:
+        """``self *= other`` in place."""
+        return self._write("mul_", self._data * self._inplace_values("mul_", other))
+
+    def div_(self, other: Any) -> Tensor:
+        """``self /= other`` in place."""
+        return self._write("div_", self._data / self._inplace_values("div_", other))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Clamp into ``[min, max]`` in place."""
+        self._check_inplace("clamp_")
+        return self._write("clamp_", self.xp.clip(self._data, _number(min), _number(max)))
+
+    def zero_(self) -> Tensor:
+        """Set every value to 0 in place."""
+        self._check_inplace("zero_")
+        return self._write("zero_", 0)
+
+    def fill_(self, value: Scalar) -> Tensor:
+        """Set every value to ``value`` in place."""
+        self._check_inplace("fill_")
+        return self._write("fill_", _number(value))
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (a Tensor, array or numbers broadcasting to this shape) into this tensor."""
+        self._check_inplace("copy_")
+        values = src._data if isinstance(src, Tensor) else src
+        values = backend.asarray(values, self.device) if backend.is_array(values) else self.xp.asarray(values)
+        return self._write("copy_", values.astype(self.dtype, copy=False))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with U(a, b) values from lstmkit's seeded generator, in place."""
+        self._check_inplace("uniform_")
+        return self._write("uniform_", rng.uniform_between(self.shape, a, b, self.dtype, self.device))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with N(mean, std²) values from lstmkit's seeded generator, in place."""
+        self._check_inplace("normal_")
+        return self._write("normal_", rng.normal(self.shape, std, self.dtype, self.device) + mean)
 
 
 # ---------------------------------------------------------------------- ops that need Tensor
@@ -360,28 +932,59 @@ def _raw_index(index: Any, xp: Any) -> Any:
     return index
 
 
+# ---------------------------------------------------------------------- helpers
+
+
+def _number(value: Any) -> Any:
+    """A bound or fill value as a plain number (a one-value Tensor gives its value)."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def _leaf_inplace_error(name: str) -> RuntimeError:
+    return RuntimeError(
+        f"{name}: a leaf tensor that requires grad is being changed in place, which would "
+        "change what backward() differentiates (torch refuses this too). Update parameters "
+        "inside `with lstmkit.no_grad():`, or change the values through .data "
+        "(p.data.add_(p.grad, alpha=-lr))."
+    )
+
+
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                 "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                 "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_LEGACY_DTYPES = {name: dtypes.as_dtype(dtype) for dtype, name in _LEGACY_NAMES.items()}
+
+
 # ---------------------------------------------------------------------- constructors
 
 
 def tensor(
-    data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None
+    data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
 ) -> Tensor:
     """Make a Tensor from a list, number, numpy/cupy array or Tensor.
 
-    Python floats become float32 (as in PyTorch) unless ``dtype`` says otherwise;
-    NumPy arrays keep their dtype. ``device`` is 'cpu', 'cuda' or 'auto'
-    (default: ``$LSTMKIT_DEVICE`` or 'cpu').
+    An array of the asked dtype and device is used as it is (no copy); anything else
+    is converted.
+    Python floats become the default dtype (float32, as in PyTorch, unless
+    ``set_default_dtype`` changed it); NumPy arrays keep their dtype. ``device`` is
+    'cpu', 'cuda', 'auto' or an ``lstmkit.device`` (default: ``$LSTMKIT_DEVICE`` or 'cpu').
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
+    elif isinstance(data, list | tuple) and data and any(isinstance(v, Tensor) for v in data):
+        data = [v.item() if isinstance(v, Tensor) else v for v in data]  # lk.tensor([t1, t2])
+    if isinstance(data, DataArray):
+        data = data.view(data.__class__.__base__)
     if device is None and backend.is_array(data):
         target = backend.device_of(data)  # an array stays where it is unless asked otherwise
     else:
         target = backend.resolve_device(device)
-    if dtype is None and not backend.is_array(data):
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+    elif not backend.is_array(data):
         probe = backend.array_module("cpu").asarray(data)
         if probe.dtype.kind == "f":
-            dtype = "float32"
+            dtype = dtypes.get_default_dtype()
         elif probe.dtype.kind == "O":
             raise TypeError(
                 f"tensor(): could not read {type(data).__name__} as numbers; give a number, "
@@ -391,18 +994,122 @@ def tensor(
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*shape: Any, dtype: Any = "float32", device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of ``shape``."""
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+def _filled(op: str, shape: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     xp = backend.array_module(backend.resolve_device(device))
-    return Tensor(xp.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(xp.full(_shape_args(op, shape), fill, dtype=dtypes.resolve(dtype)), requires_grad=requires_grad)
 
 
-def ones(*shape: Any, dtype: Any = "float32", device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of ``shape``."""
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of ``size`` (default dtype: ``get_default_dtype()``, float32)."""
+    return _filled("zeros", size, 0, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of ``size``."""
+    return _filled("ones", size, 1, dtype, device, requires_grad)
+
+
+def full(size: Any, fill_value: Scalar, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``."""
+    size = (size,) if not isinstance(size, tuple | list) else tuple(size)
+    return _filled("full", size, _number(fill_value), dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` (filled with zeros here: lstmkit never hands out uninitialised memory)."""
+    return _filled("empty", size, 0, dtype, device, requires_grad)
+
+
+def _like(x: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
+    return {"dtype": x.dtype if dtype is None else dtype, "device": x.device if device is None else device}
+
+
+def zeros_like(x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros shaped like ``x`` (its dtype and device unless given)."""
+    return zeros(x.shape, **_like(x, dtype, device), requires_grad=requires_grad)
+
+
+def ones_like(x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones shaped like ``x`` (its dtype and device unless given)."""
+    return ones(x.shape, **_like(x, dtype, device), requires_grad=requires_grad)
+
+
+def full_like(x: Tensor, fill_value: Scalar, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return full(x.shape, fill_value, **_like(x, dtype, device), requires_grad=requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """N(0, 1) values of ``size`` from lstmkit's seeded generator (``manual_seed``).
+
+    The values differ from torch's for the same seed (a different generator).
+    """
+    values = rng.normal(_shape_args("randn", size), 1.0, dtypes.resolve(dtype), backend.resolve_device(device))
+    return Tensor(values, requires_grad=requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """U[0, 1) values of ``size`` from lstmkit's seeded generator."""
+    values = rng.uniform_between(_shape_args("rand", size), 0.0, 1.0, dtypes.resolve(dtype),
+                                 backend.resolve_device(device))
+    return Tensor(values, requires_grad=requires_grad)
+
+
+def randn_like(x: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    return randn(x.shape, **_like(x, dtype, device))
+
+
+def rand_like(x: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    return rand(x.shape, **_like(x, dtype, device))
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None, device: Any = None) -> Tensor:
+    """Integers in [low, high) (or [0, low) when ``high`` is left out), int64 by default."""
+    if high is None:
+        low, high = 0, low
+    values = rng.generator().integers(low, high, size=_shape_args("randint", (size,)))
+    return tensor(values.astype(dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)), device=device)
+
+
+def arange(start: Scalar, end: Scalar | None = None, step: Scalar = 1, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``start, start + step, ...`` below ``end`` (``arange(n)`` is 0 .. n-1), as torch:
+    int64 when every argument is an integer, else the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = (_number(v) for v in (start, end, step))
+    integral = all(isinstance(v, builtins.int) for v in (start, end, step))
+    if dtype is None:
+        dtype = dtypes.int64 if integral else dtypes.get_default_dtype()
     xp = backend.array_module(backend.resolve_device(device))
-    return Tensor(xp.ones(shape, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(xp.arange(start, end, step, dtype=dtypes.as_dtype(dtype)), requires_grad=requires_grad)
+
+
+def linspace(start: Scalar, end: Scalar, steps: int, dtype: Any = None, device: Any = None) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    xp = backend.array_module(backend.resolve_device(device))
+    return Tensor(xp.linspace(start, end, steps, dtype=dtypes.resolve(dtype)))
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None) -> Tensor:
+    """The identity matrix (n, m or n)."""
+    xp = backend.array_module(backend.resolve_device(device))
+    return Tensor(xp.eye(n, m, dtype=dtypes.resolve(dtype)))
+
+
+def from_numpy(array: Any) -> Tensor:
+    """A Tensor sharing ``array``'s memory (a NumPy array; its dtype is kept), as torch."""
+    if not backend.is_array(array) or backend.device_of(array) != "cpu":
+        raise TypeError(
+            f"from_numpy expects a numpy.ndarray, got {type(array).__name__}; use lstmkit.tensor(...) "
+            "for lists, numbers and GPU arrays."
+        )
+    return Tensor(array)
+
+
+def is_tensor(value: Any) -> bool:
+    """True for an lstmkit Tensor (and Parameters)."""
+    return isinstance(value, Tensor)
 
 
 # ---------------------------------------------------------------------- joining and splitting
@@ -418,22 +1125,28 @@ def _as_tensors(op: str, tensors: Iterable[Any]) -> list[Tensor]:
     return [first._lift(t) for t in tensors]
 
 
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing ``axis`` (shapes must match elsewhere)."""
-    return ops.Concat.apply(*_as_tensors("concat", tensors), axis=axis)
+def concat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing dimension ``dim`` (shapes must match elsewhere);
+    ``lstmkit.cat`` is the same function, under torch's name."""
+    return ops.Concat.apply(*_as_tensors("concat", tensors), axis=dim if axis is None else axis)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new ``axis``."""
-    return ops.Stack.apply(*_as_tensors("stack", tensors), axis=axis)
+cat = concat
 
 
-def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
-    """Cut ``x`` along ``axis`` into pieces, as ``torch.split`` does.
+def stack(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors of one shape along a new dimension ``dim``."""
+    return ops.Stack.apply(*_as_tensors("stack", tensors), axis=dim if axis is None else axis)
+
+
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0, *,
+          axis: int | None = None) -> list[Tensor]:
+    """Cut ``x`` along ``dim`` into pieces, as ``torch.split`` does.
 
     An int gives pieces of that size (the last may be smaller); a list gives the
-    size of each piece and must add up to ``x.shape[axis]``.
+    size of each piece and must add up to ``x.shape[dim]``.
     """
+    axis = dim if axis is None else axis
     (axis,) = ops.normalize_axes("split", axis, x.ndim, x.shape)
     length = x.shape[axis]
     if not isinstance(split_size_or_sections, list | tuple):
@@ -460,7 +1173,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` is true, else ``b`` (differentiable in a and b)."""
     ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else tensor(a)
     a, b = ref._lift(a), ref._lift(b)
-    cond = condition.data if isinstance(condition, Tensor) else backend.asarray(condition, ref.device)
+    cond = condition._data if isinstance(condition, Tensor) else backend.asarray(condition, ref.device)
     return ops.Where.apply(a, b, condition=cond.astype(bool))
 
 
