@@ -137,7 +137,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     if padding_value:
         filler = numpy.zeros((T * B,) + (1,) * (data.ndim - 1), dtype=data.dtype)
         filler[index < 0] = padding_value
-        padded = padded + Tensor._from_array(backend.asarray(filler, data.device))
+        padded = padded + Tensor._from_array(backend.asarray(filler, backend.device_of(data.data)))
     padded = padded.reshape(T, B, *data.shape[1:])
     lengths = numpy.empty(B, dtype=numpy.int64)
     lengths[order] = sequence.lengths()
@@ -170,7 +170,7 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False, padding
     padded = take_rows(concat(sequences, axis=0), index.reshape(-1))
     if padding_value:
         filler = numpy.where(index.reshape((T * B,) + (1,) * len(trailing)) < 0, padding_value, 0.0)
-        padded = padded + Tensor._from_array(backend.asarray(filler.astype(padded.dtype), padded.device))
+        padded = padded + Tensor._from_array(backend.asarray(filler.astype(padded.data.dtype), backend.device_of(padded.data)))
     padded = padded.reshape(T, B, *trailing)
     return swap_first_axes(padded) if batch_first else padded
 
