@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import lstmkit as lk
-from lstmkit.course import EXERCISES, assert_passes, check, compute_outputs
-from lstmkit.course.feedback import render_html
-from lstmkit.course.forbidden import find_forbidden
+from lstmkit.course import EXERCISES, assert_passes, check
+from lstmkit.course.compute import compute_outputs
+from lstmkit.course.forbidden import Forbidden, in_objects
 
 # ------------------------------------------------------------------ answers a learner might write
 
@@ -99,7 +99,7 @@ class SigmoidInconsistent(lk.Function):
 
 
 def unroll_returns_list(events, stm0, ltm0, weights):
-    from lstmkit.course.references import lstm_cell as cell
+    from lstmkit.course.exercises.e06_lstm_cell import lstm_cell as cell
 
     stm, ltm, stms = stm0, ltm0, []
     for t in range(events.shape[0]):
@@ -144,32 +144,32 @@ def test_stub_reports_not_implemented_without_raising(capsys):
 
 def test_numpy_on_tensors_is_caught_with_a_hint_naming_the_line():
     result = check("learn_gate", learn_gate_numpy, quiet=True)
-    assert not result and result.failure_kind == "numpy_in_graph"
+    assert not result and result.kind == "numpy_in_graph"
     assert "np.concatenate" in result.message  # the learner's line
     assert "x.tanh()" in result.hint
 
 
 def test_numpy_array_output_reports_right_values_but_no_gradient():
     result = check("learn_gate", learn_gate_as_array, quiet=True)
-    assert result.failure_kind == "not_a_tensor"
+    assert result.kind == "not_a_tensor"
     assert result.message.count("the values are right") == 1
     assert "NumPy" in result.hint
 
 
 def test_result_rewrapped_in_a_new_tensor_has_no_graph():
     result = check("learn_gate", learn_gate_detached, quiet=True)
-    assert result.failure_kind == "no_graph"
+    assert result.kind == "no_graph"
 
 
 def test_missing_gradient_names_the_input_it_does_not_reach():
     result = check("learn_gate", learn_gate_ignores_W_i, quiet=True)
-    assert result.failure_kind == "no_gradient"
+    assert result.kind == "no_gradient"
     assert "W_i" in result.message
 
 
 def test_library_gate_is_refused():
     result = check("learn_gate", learn_gate_with_library, quiet=True)
-    assert result.failure_kind == "forbidden"
+    assert result.kind == "forbidden"
     assert "lstmkit.gates" in result.message
 
 
@@ -180,9 +180,9 @@ def test_forbidden_scan_follows_helpers_and_ignores_allowed_numpy():
     def answer(stm_prev, event, W_n, b_n, W_i, b_i):
         return helper(stm_prev, event)
 
-    assert find_forbidden(answer, ("lstmkit.gates",)) == ["lstmkit.gates.join_stm_event"]
-    assert find_forbidden(Sigmoid, ("lstmkit.autograd", "torch")) == []
-    assert find_forbidden(clip_grad_norm, ("clip_grad_norm_",)) == []
+    assert in_objects(answer, Forbidden(("lstmkit.gates",))) == ["lstmkit.gates.join_stm_event"]
+    assert in_objects(Sigmoid, Forbidden(("lstmkit.autograd", "torch"))) == []
+    assert in_objects(clip_grad_norm, Forbidden(("clip_grad_norm_",))) == []
 
 
 def test_swapped_join_order_gets_the_order_hint_and_shows_numbers():
@@ -193,7 +193,7 @@ def test_swapped_join_order_gets_the_order_hint_and_shows_numbers():
 
 def test_untransposed_weight_gets_the_matmul_hint():
     result = check("learn_gate", learn_gate_w_not_transposed, quiet=True)
-    assert result.failure_kind == "error"
+    assert result.kind == "error"
     assert "x @ W.T" in result.hint
     assert "ShapeError" in result.message
 
@@ -206,15 +206,15 @@ def test_function_class_with_overflow_passes_and_notes_the_warning():
 
 def test_function_class_backward_without_chain_rule_gets_hint():
     result = check("Sigmoid", SigmoidForgetsChainRule, quiet=True)
-    assert result.failure_kind == "wrong_gradient"
+    assert result.kind == "wrong_gradient"
     assert "incoming gradient" in result.hint
 
 
 def test_gradcheck_runs_on_the_learners_op():
     ex = EXERCISES["Sigmoid"]
-    outputs = compute_outputs(ex, SigmoidInconsistent, ex.make_cases(0)[0])
+    outputs = compute_outputs(ex.spec, SigmoidInconsistent, ex.cases(0)[0])
     assert outputs.gradcheck is not None and "finite differences" in outputs.gradcheck
-    assert compute_outputs(ex, Sigmoid, ex.make_cases(0)[0]).gradcheck is None
+    assert compute_outputs(ex.spec, Sigmoid, ex.cases(0)[0]).gradcheck is None
 
 
 def test_function_instead_of_class_says_a_class_is_expected():
@@ -224,7 +224,7 @@ def test_function_instead_of_class_says_a_class_is_expected():
 
 def test_list_instead_of_stacked_tensor_gets_stack_hint():
     result = check("unroll", unroll_returns_list, quiet=True)
-    assert result.failure_kind == "wrong_structure"
+    assert result.kind == "wrong_structure"
     assert "lk.stack" in result.message
 
 
@@ -243,7 +243,7 @@ def test_assert_passes_raises_with_the_feedback():
 
 def test_feedback_html_is_a_small_escaped_box():
     result = check("learn_gate", learn_gate_swapped, quiet=True)
-    box = render_html(result)
+    box = result._repr_html_()
     assert box.startswith('<div class="lstmkit-check"') and "Hint:" in box
     assert "<STM" not in box  # text is escaped
     assert repr(result).startswith("<check learn_gate: not passed")

@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy
 import pytest
 
+from lstmkit.course import wire
 from lstmkit.course.exercises import EXERCISES, get_exercise
+from lstmkit.course.forbidden import Forbidden, in_source, parse
 from lstmkit.course.grade import batch, landlock, main
 from lstmkit.course.grade.batch import Settings, grade_submissions
-from lstmkit.course.grade.notebook import forbidden_in_source, read_submission
-from lstmkit.course.grade.protocol import ProtocolError, read_bundle
+from lstmkit.course.grade.report import Row
 from lstmkit.course.grade.sandbox import Limits
+from lstmkit.course.grade.submission import read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("grading_corpus", ROOT / "tests" / "submissions" / "corpus.py")
@@ -42,23 +44,29 @@ def graded(corpus_dir, tmp_path_factory):
     return grade_submissions([corpus_dir], out, FAST, workers=2)
 
 
+def rows_of(out):
+    """learner -> Row, read back from results.json with the wire format's validation."""
+    learners = json.loads((out / "results.json").read_text())["learners"]
+    return {name: wire.from_json(json.dumps(row), Row) for name, row in learners.items()}
+
+
 def _row(graded, case):
-    return json.loads((graded.out / "results.json").read_text())["learners"][case]
+    return rows_of(graded.out)[case]
 
 
 @pytest.mark.parametrize("case", list(corpus.CASES))
 def test_corpus_case_scores_exactly_and_records_why(graded, case):
     expected, _ = corpus.CASES[case]
     row = _row(graded, case)
-    article, standard = row["exercises"]["use_gate_article"], row["exercises"]["use_gate_standard"]
-    assert (article["score"], standard["score"]) == (expected.article, expected.standard)
-    assert row["total"] == expected.article + expected.standard and row["max"] == 5
-    failing = [v for v in (article, standard) if not v["passed"]]
-    assert [v["failure_kind"] for v in failing][:1] == ([expected.kind] if expected.kind else [])
+    article, standard = row.results["use_gate_article"], row.results["use_gate_standard"]
+    assert (article.score, standard.score) == (expected.article, expected.standard)
+    assert row.total == expected.article + expected.standard and row.max == 5
+    failing = [v for v in (article, standard) if not v.passed]
+    assert [v.kind for v in failing][:1] == ([expected.kind] if expected.kind else [])
     if expected.note:
-        assert any(expected.reason in note for note in row["notes"]), row["notes"]
+        assert any(expected.reason in note for note in row.notes), row.notes
     elif expected.reason:
-        said = failing[0]["message"] + " " + failing[0]["hint"]
+        said = failing[0].message + " " + failing[0].hint
         assert expected.reason in said, said
 
 
@@ -69,12 +77,13 @@ def test_every_reference_notebook_scores_full_marks_and_every_blank_one_zero(tmp
             (tmp_path / "subs" / learner).mkdir(parents=True, exist_ok=True)
             (tmp_path / "subs" / learner / f"{stem}.ipynb").write_bytes(make(stem))
     result = grade_submissions([tmp_path / "subs"], tmp_path / "out", FAST, workers=2)
-    rows = json.loads((result.out / "results.json").read_text())["learners"]
+    rows = rows_of(result.out)
     assert len(result.graded) == 2 * len(stems)
-    assert rows["reference"]["total"] == rows["reference"]["max"] == sum(e.points for e in EXERCISES.values())
-    assert {n: v["score"] for n, v in rows["reference"]["exercises"].items()} == {n: e.points for n, e in EXERCISES.items()}
-    assert rows["blank"]["total"] == 0
-    assert {v["failure_kind"] for v in rows["blank"]["exercises"].values()} == {"not_implemented"}
+    assert rows["reference"].total == rows["reference"].max == sum(e.spec.points for e in EXERCISES.values())
+    assert {n: v.score for n, v in rows["reference"].results.items()} == {
+        n: e.spec.points for n, e in EXERCISES.items()}
+    assert rows["blank"].total == 0
+    assert {v.kind for v in rows["blank"].results.values()} == {"not_implemented"}
 
 
 def test_committed_corpus_matches_its_generator():
@@ -91,7 +100,7 @@ def test_every_submission_gets_a_row_and_the_gradebook_is_ready_for_import(grade
     by_learner = {r["learner"]: r for r in rows}
     assert by_learner["reference"]["total"] == "5" and by_learner["blank"]["total"] == "0"
     assert by_learner["invalid_json"]["total"] == "0"
-    assert not list(graded.out.glob("*.part"))
+    assert not list(graded.out.glob("*.tmp")) and not list(graded.out.glob(".*.tmp"))
 
 
 def test_feedback_file_says_what_failed_and_the_hint(graded):
@@ -167,7 +176,7 @@ def test_static_scan_finds_forbidden_names_through_aliases_helpers_and_import_st
     exercise = get_exercise("learn_gate")
 
     def scan(source):
-        return forbidden_in_source(exercise, [{"index": 0, "source": source}])
+        return in_source(exercise.name, [parse(source)], Forbidden(exercise.spec.forbidden))
 
     assert scan("import lstmkit as lk\ndef learn_gate(*a):\n    return lk.gates.learn_gate(*a)") == [
         "lstmkit.gates.learn_gate"]
@@ -179,11 +188,11 @@ def test_static_scan_finds_forbidden_names_through_aliases_helpers_and_import_st
 
 
 def test_results_from_the_sandbox_are_read_without_pickle(tmp_path):
-    stem = tmp_path / "bundle"
-    numpy.savez(str(stem) + ".npz", evil=numpy.array([object()], dtype=object))
-    (tmp_path / "bundle.json").write_text("{}")
-    with pytest.raises(ProtocolError, match="could not be read"):
-        read_bundle(stem)
+    path = tmp_path / "result.npz"
+    numpy.savez(path, tree=numpy.frombuffer(b'{"array": 0}', dtype=numpy.uint8),
+                a0=numpy.array([object()], dtype=object))
+    with pytest.raises(wire.WireError, match="only numbers are accepted"):
+        wire.load(path)
 
 
 def test_cli_exit_status_is_nonzero_only_when_the_grader_fails(tmp_path, capsys):

@@ -25,8 +25,10 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from .authoring import NOTEBOOK_METADATA
 from .exercises import EXERCISES
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+NOTEBOOK_METADATA = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
 
 
 class ReleaseError(ValueError):

@@ -2,17 +2,17 @@
 
 The pieces, each one idea:
 
-* :mod:`.notebook` -- read a submission, find its learner and exercises, scan it
-  statically for forbidden names (trusted, in the grader's process);
-* :mod:`.protocol` -- inputs and outputs as plain arrays (``.npz`` without pickle
-  plus a JSON header), the only thing that crosses the sandbox boundary;
+* :mod:`.submission` -- read a submission as text: its learner, its exercises, its
+  code cells, the forbidden names its answers use;
+* :mod:`.job` -- what crosses the sandbox boundary: public halves and inputs in,
+  outputs back, as :mod:`..wire` files;
 * :mod:`.sandbox` -- the grader's side of one sandboxed run: a fresh temporary
   folder, a scrubbed environment, a watched process group, capped output;
-* :mod:`.child` and :mod:`.guard` -- the sandboxed side: resource limits, audit
-  hooks, the learner's cells, and plain arrays back;
-* :mod:`.scoring` -- references and verdicts, computed in the grader's process;
-* :mod:`.batch` -- many submissions: local process pool or Dask, resume state,
-  gradebook, results and feedback files;
+* :mod:`.child`, :mod:`.guard`, :mod:`.landlock` -- the sandboxed side: resource
+  limits, Landlock, audit hooks, the learner's cells, the same case loop as ``check()``;
+* :mod:`.batch` -- many submissions: local process pool or Dask, judging with the same
+  judge as ``check()``, resume state;
+* :mod:`.report` -- the gradebook, results.json, feedback files, the summary table;
 * :mod:`.cli` -- ``main(argv)`` for ``lstmkit grade``.
 
 This module imports nothing heavy: the sandboxed process imports the package too.

@@ -13,25 +13,29 @@ sandboxed process itself).
 from __future__ import annotations
 
 import concurrent.futures
-import csv
+import dataclasses
 import hashlib
-import io
 import json
 import multiprocessing
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...files import write_atomic
 from ..exercises import EXERCISES
-from . import feedback
-from .notebook import forbidden_in_source, read_submission
+from ..judge import judge
+from ..result import Result, failed
+from ..wire import Limits as WireLimits
+from ..wire import WireError, from_json, read_file, to_json
+from .job import ExerciseJob
+from .report import SubmissionResult, write_outputs
 from .sandbox import Limits, SandboxReport, run_sandboxed
-from .scoring import blocked_imports, failed, job_for, judge_exercise, verdict_to_json
+from .submission import read_submission
 
-GRADER_VERSION = 1  #: part of every result's key: bump when grading changes
+GRADER_VERSION = 2  #: part of every result's key: bump when grading changes
+MAX_NOTEBOOK_BYTES = 16 * 2**20
 
 
 class GradeError(RuntimeError):
@@ -46,11 +50,13 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
 
     def digest(self) -> str:
-        """A hash of the settings, the grader's version and every exercise's spec."""
-        specs = [(e.name, e.points, e.rtol, e.atol, e.grad_rtol, e.grad_atol, e.forbidden, len(e.cases))
-                 for e in EXERCISES.values()]
+        """A hash of the settings, the grader's version and every exercise's spec and tolerances."""
+        specs = [(e.spec, e.rtol, e.atol, e.grad_rtol, e.grad_atol, len(e.make_inputs)) for e in EXERCISES.values()]
         text = json.dumps([GRADER_VERSION, self.seed, asdict(self.limits), repr(specs)], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seed": self.seed, "limits": asdict(self.limits), "grader_version": GRADER_VERSION}
 
 
 @dataclass
@@ -58,7 +64,7 @@ class BatchResult:
     """What one call of :func:`grade_submissions` did."""
 
     out: Path
-    results: list[dict[str, Any]]  #: one per submission file, in path order
+    results: list[SubmissionResult]  #: one per submission file, in path order
     graded: list[str]  #: keys graded in this call
     reused: list[str]  #: keys taken from the state of an earlier call
     internal_errors: int = 0
@@ -72,73 +78,99 @@ def find_submissions(paths: list[str | Path]) -> list[Path]:
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        if path.is_dir() and not path.is_symlink():
+            found |= {p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts}
+        elif path.exists() or path.is_symlink():
             found.add(path)
-        elif path.is_dir():
-            found |= {p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file()}
         else:
             raise GradeError(f"submission {path} does not exist; give notebook files or folders of them.")
     return sorted(found)
 
 
 def make_task(path: Path, settings: Settings, digest: str) -> dict[str, Any]:
-    """A self-contained task: the notebook's bytes travel with it (Dask workers may not share disks)."""
-    data = path.read_bytes()
-    submission = read_submission(path, data)
-    key = hashlib.sha256(f"{digest}\0{submission.learner}\0{submission.notebook}\0".encode() + data).hexdigest()
-    return {"path": str(path), "data": data, "key": key, "seed": settings.seed, "limits": asdict(settings.limits)}
+    """A self-contained task: the notebook's bytes travel with it (Dask workers may not share disks).
+
+    A file that is not a regular file (a link, a FIFO, a device) or is too large travels
+    as the reason it is refused.
+    """
+    try:
+        data, refused = read_file(path, limits=_NOTEBOOK_LIMITS), ""
+    except WireError as error:
+        data, refused = b"", f"the submission was refused: {error}"
+    key = hashlib.sha256(f"{digest}\0{path}\0{refused}\0".encode() + data).hexdigest()
+    return {"path": str(path), "data": data, "refused": refused, "key": key, "seed": settings.seed,
+            "limits": asdict(settings.limits)}
+
+
+_NOTEBOOK_LIMITS = WireLimits(max_bytes=MAX_NOTEBOOK_BYTES)
 
 
 # ------------------------------------------------------------------ one submission
 
 
-def grade_one(task: dict[str, Any]) -> dict[str, Any]:
-    """Grade one submission task -> its result (plain data); never raises."""
+def grade_one(task: dict[str, Any]) -> SubmissionResult:
+    """Grade one submission task -> its result; never raises."""
     try:
         return _grade(task)
     except Exception as error:  # noqa: BLE001  (a grader bug: reported in the row, not saved as done)
-        submission = read_submission(Path(task["path"]), task["data"])
-        return {
-            "key": task["key"], "path": task["path"], "learner": submission.learner,
-            "notebook": submission.notebook, "exercises": {}, "notes": [],
-            "error": f"the grader failed on this submission ({type(error).__name__}: {error}); it will be retried",
-            "internal_error": True,
-        }
+        submission = read_submission(Path(task["path"]), b"")
+        return SubmissionResult(task["key"], task["path"], submission.learner, submission.notebook, {},
+                                error=f"the grader failed on this submission ({type(error).__name__}: {error}); "
+                                      "it will be retried", internal_error=True)
 
 
-def _grade(task: dict[str, Any]) -> dict[str, Any]:
-    submission = read_submission(Path(task["path"]), task["data"])
-    seed, limits = task["seed"], Limits(**task["limits"])
-    result: dict[str, Any] = {
-        "key": task["key"], "path": task["path"], "learner": submission.learner,
-        "notebook": submission.notebook, "exercises": {}, "notes": [], "error": submission.error,
-    }
-    if submission.error:
-        for name in submission.exercises:
-            result["exercises"][name] = verdict_to_json(failed(EXERCISES[name], "invalid_notebook", submission.error))
-        return result
+def _grade(task: dict[str, Any]) -> SubmissionResult:
+    path, seed, limits = Path(task["path"]), task["seed"], Limits(**task["limits"])
+    submission = read_submission(path, task["data"])
+    error = task["refused"] or submission.error
+    base = SubmissionResult(task["key"], task["path"], submission.learner, submission.notebook, {}, error=error)
+    if error:
+        return _with(base, {n: _zero(n, "invalid_notebook", error) for n in submission.exercises})
     if not submission.exercises:
-        result["error"] = ("no exercise found: the file's name matches no exercise notebook and its code "
-                           f"defines none of {', '.join(EXERCISES)}")
-        return result
-    forbidden = {n: forbidden_in_source(EXERCISES[n], submission.cells) for n in submission.exercises}
-    to_run = [n for n in submission.exercises if not forbidden[n]]
+        return _with(base, {}, error="no exercise found: the file's name matches no exercise notebook and its code "
+                     f"defines none of {', '.join(EXERCISES)}")
+    to_run = [n for n in submission.exercises if not submission.forbidden[n]]
+    cases = {n: EXERCISES[n].cases(seed) for n in to_run}
     report = SandboxReport()
     if to_run:
-        specs, arrays = job_for(to_run, seed)
-        report = run_sandboxed(submission.data, submission.cells, specs, arrays, limits, blocked_imports(to_run))
+        jobs = [ExerciseJob(EXERCISES[n].spec, tuple(cases[n])) for n in to_run]
+        report = run_sandboxed(submission.cells, jobs, limits, blocked_imports(to_run))
+    results: dict[str, Result] = {}
     for name in submission.exercises:
-        verdict = judge_exercise(EXERCISES[name], seed, report.outputs.get(name), report.failures.get(name), forbidden[name])
-        result["exercises"][name] = verdict_to_json(verdict)
-    result["notes"] = report.notes
-    result["sandbox"] = report.fence
-    return result
+        exercise, found = EXERCISES[name], submission.forbidden[name]
+        if found:
+            results[name] = _zero(name, "forbidden", f"{name} uses {', '.join(found)}, which this exercise asks "
+                                  "you to write yourself; an answer that calls it scores zero.")
+        elif name in report.failures:
+            results[name] = _zero(name, report.failures[name].kind, report.failures[name].message)
+        elif not report.outputs.get(name):
+            results[name] = _zero(name, "crash", f"{name} produced no results.")
+        else:
+            results[name] = judge(exercise, cases[name], report.outputs[name])
+    return _with(base, results, notes=tuple(report.notes), sandbox=report.fence)
+
+
+def _with(base: SubmissionResult, results: dict[str, Result], **changes: Any) -> SubmissionResult:
+    return dataclasses.replace(base, results=results, **changes)
+
+
+def _zero(name: str, kind: str, message: str) -> Result:
+    spec = EXERCISES[name].spec
+    return failed(name, spec.points, kind, message, spec.title)
+
+
+def blocked_imports(names: list[str]) -> list[str]:
+    """Modules the sandbox refuses to import for these exercises: forbidden modules that ``import lstmkit``
+    does not load already (``torch``, ``lstmkit.gates``...). The guard adds the course's own modules."""
+    loaded = {"lstmkit.autograd", "lstmkit.functional"}
+    return sorted({e for n in names for e in EXERCISES[n].spec.forbidden
+                   if (e in ("torch", "scipy") or e.startswith("lstmkit.")) and e not in loaded})
 
 
 # ------------------------------------------------------------------ running many
 
 
-def run_tasks(tasks: list[dict[str, Any]], workers: int, scheduler: str | None) -> Iterator[dict[str, Any]]:
+def run_tasks(tasks: list[dict[str, Any]], workers: int, scheduler: str | None) -> Iterator[SubmissionResult]:
     """Results of ``tasks`` as they finish: Dask at ``scheduler``, a process pool, or in turn."""
     if not tasks:
         return
@@ -160,35 +192,23 @@ def run_tasks(tasks: list[dict[str, Any]], workers: int, scheduler: str | None) 
             yield future.result()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    part = path.with_name(path.name + ".part")
-    with open(part, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(part, path)
-
-
 def _prepare(out: Path) -> Path:
     try:
         (out / "state").mkdir(parents=True, exist_ok=True)
         (out / "feedback").mkdir(exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        write_atomic(out / ".write-test", "ok")
+        (out / ".write-test").unlink()
     except OSError as error:
         raise GradeError(f"cannot write to the output folder {out} ({error}); give a folder you can write to.") from error
     return out / "state"
 
 
-def _load_state(state: Path, key: str) -> dict[str, Any] | None:
-    path = state / f"{key}.json"
+def _load_state(state: Path, key: str) -> SubmissionResult | None:
     try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        result = from_json((state / f"{key}.json").read_text(encoding="utf-8"), SubmissionResult)
+    except (OSError, WireError):
         return None
-    return result if isinstance(result, dict) and result.get("key") == key else None
+    return result if result.key == key else None
 
 
 def grade_submissions(paths: list[str | Path], out: str | Path, settings: Settings | None = None, workers: int = 1,
@@ -199,7 +219,7 @@ def grade_submissions(paths: list[str | Path], out: str | Path, settings: Settin
     state = _prepare(out)
     digest = settings.digest()
     tasks = [make_task(path, settings, digest) for path in find_submissions(paths)]
-    done: dict[str, dict[str, Any]] = {}
+    done: dict[str, SubmissionResult] = {}
     if resume:
         for task in tasks:
             saved = _load_state(state, task["key"])
@@ -212,62 +232,13 @@ def grade_submissions(paths: list[str | Path], out: str | Path, settings: Settin
 
     with tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr) as bar:
         for result in run_tasks(todo, workers, scheduler):
-            done[result["key"]] = result
-            graded.append(result["key"])
-            if result.get("internal_error"):
+            done[result.key] = result
+            graded.append(result.key)
+            if result.internal_error:
                 errors += 1
             else:
-                write_atomic(state / f"{result['key']}.json", json.dumps(result, indent=1, sort_keys=True))
+                write_atomic(state / f"{result.key}.json", to_json(result))
             bar.update(1)
     results = [done[t["key"]] for t in tasks]
-    write_outputs(out, results, settings)
+    write_outputs(out, results, settings.as_json())
     return BatchResult(out, results, sorted(graded), reused, errors)
-
-
-# ------------------------------------------------------------------ gradebook, results, feedback
-
-
-def gradebook(results: list[dict[str, Any]]) -> tuple[list[str], dict[str, dict[str, Any]]]:
-    """(exercise columns in course order, learner -> row) from per-submission results."""
-    seen = {name for r in results for name in r["exercises"]}
-    columns = [name for name in EXERCISES if name in seen]
-    rows: dict[str, dict[str, Any]] = {}
-    for result in sorted(results, key=lambda r: r["path"]):
-        row = rows.setdefault(result["learner"], {"exercises": {}, "submissions": [], "notes": []})
-        row["submissions"].append(result["path"])
-        if result.get("error"):
-            row["notes"].append(f"{Path(result['path']).name}: {result['error']}")
-        row["notes"] += [f"{Path(result['path']).name}: {note}" for note in result["notes"]]
-        for name, verdict in result["exercises"].items():
-            if name in row["exercises"]:
-                row["notes"].append(f"{name} was submitted twice; graded {result['path']} (the last by path)")
-            row["exercises"][name] = {**verdict, "submission": result["path"]}
-    for row in rows.values():
-        for name in columns:
-            if name not in row["exercises"]:
-                row["exercises"][name] = {**verdict_to_json(failed(EXERCISES[name], "missing", "no submission for this exercise")),
-                                          "submission": None}
-        row["total"] = sum(row["exercises"][n]["score"] for n in columns)
-        row["max"] = sum(EXERCISES[n].points for n in columns)
-    return columns, dict(sorted(rows.items()))
-
-
-def write_outputs(out: Path, results: list[dict[str, Any]], settings: Settings) -> None:
-    """gradebook.csv, results.json and feedback/<learner>.md, each written atomically."""
-    columns, rows = gradebook(results)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["learner", *columns, "total"])
-    for learner, row in rows.items():
-        writer.writerow([learner, *(f"{row['exercises'][n]['score']:g}" for n in columns), f"{row['total']:g}"])
-    write_atomic(out / "gradebook.csv", buffer.getvalue())
-    document = {
-        "settings": {"seed": settings.seed, "limits": asdict(settings.limits), "grader_version": GRADER_VERSION},
-        "columns": columns,
-        "points": {n: EXERCISES[n].points for n in columns},
-        "sandbox": [json.loads(f) for f in sorted({json.dumps(r.get("sandbox", {}), sort_keys=True) for r in results})],
-        "learners": rows,
-    }
-    write_atomic(out / "results.json", json.dumps(document, indent=1, sort_keys=True))
-    for learner, row in rows.items():
-        write_atomic(out / "feedback" / f"{feedback.safe_name(learner)}.md", feedback.markdown(learner, columns, row))

@@ -55,8 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a parsed grade command; returns the exit status."""
-    from .batch import GradeError, Settings, grade_submissions, gradebook  # noqa: PLC0415  (keeps --help light)
-    from .feedback import summary_table  # noqa: PLC0415
+    from .batch import GradeError, Settings, grade_submissions  # noqa: PLC0415  (keeps --help light)
+    from .report import gradebook, summary_table  # noqa: PLC0415
     from .sandbox import Limits  # noqa: PLC0415
 
     limits = Limits(exercise_timeout=args.timeout, submission_timeout=args.timeout * 10 + 30, memory_mb=args.memory)

@@ -1,8 +1,8 @@
 """The grader's side of a sandboxed run: one fresh process per submission, watched.
 
-:func:`run_sandboxed` copies the notebook into a new temporary folder (nothing of
-the instructor's is there), writes the job (the learner's code cells and the
-inputs, as plain arrays), and starts ``python -I`` in that folder with a scrubbed
+:func:`run_sandboxed` makes a new temporary folder (nothing of the instructor's is
+there), writes the job into it (the learner's code cells, and each exercise's public
+half and hidden inputs: one :mod:`~..wire` file, :class:`~.job.Job`), and starts ``python -I`` in that folder with a scrubbed
 environment and its own process group. It reads stdout and stderr through pipes
 with a cap (the rest is discarded) and follows the control pipe to know which
 cell or exercise is running. On a wall-clock timeout it kills the process group.
@@ -27,20 +27,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy
-
-from . import protocol
+from ..kernel import SANDBOX_VARIABLE
+from ..model import Failure, Outputs
+from ..wire import WireError, dumps, load
+from . import landlock
+from .job import Cell, ExerciseJob, ExerciseOutputs, Job
 
 ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding the lstmkit package
-COURSE = str(Path(__file__).resolve().parents[1])
 BOOT = (
-    "import sys, types\n"
+    "import sys\n"
     f"sys.path.insert(0, {ROOT!r})\n"
     "import lstmkit\n"
-    "stub = types.ModuleType('lstmkit.course')\n"
-    f"stub.__path__ = [{COURSE!r}]\n"
-    "stub.check = stub.assert_passes = lambda *args, **kwargs: None\n"
-    "sys.modules['lstmkit.course'] = lstmkit.course = stub\n"
     "from lstmkit.course.grade.child import main\n"
     "main()\n"
 )
@@ -60,13 +57,13 @@ class Limits:
 class SandboxReport:
     """What came back: per exercise, a list of case Outputs or one Failure; notes; output."""
 
-    outputs: dict[str, list[protocol.Outputs]] = field(default_factory=dict)
-    failures: dict[str, protocol.Failure] = field(default_factory=dict)
+    outputs: dict[str, list[Outputs]] = field(default_factory=dict)
+    failures: dict[str, Failure] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
     discarded_bytes: int = 0
-    fence: dict[str, Any] = field(default_factory=dict)  #: what fenced the process (Landlock ABI)
+    fence: dict[str, Any] = field(default_factory=dict)  #: what fenced the process, from the grader's own probe
 
 
 def scrubbed_env(folder: str) -> dict[str, str]:
@@ -85,6 +82,7 @@ def scrubbed_env(folder: str) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "PYTHONIOENCODING": "utf-8",
+        SANDBOX_VARIABLE: "1",
     }
 
 
@@ -101,7 +99,7 @@ class _Capture:
 
 
 def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: float,
-           out: _Capture, err: _Capture) -> tuple[str | None, str]:
+           out: _Capture, err: _Capture, names: set[str]) -> tuple[str | None, str]:
     """Follow the process until it ends or overruns -> (phase running at the end, 'exit'|'timeout')."""
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ, out)
@@ -109,6 +107,7 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
     control = os.fdopen(control_fd, "rb", buffering=0)
     selector.register(control, selectors.EVENT_READ, "control")
     phase, phase_deadline, pending = None, time.monotonic() + limits.exercise_timeout, b""
+    started: set[str] = set()
     open_streams = 3
     while open_streams:
         now = time.monotonic()
@@ -130,16 +129,10 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for line in lines:
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue
-                if not isinstance(message, dict):
-                    continue
-                if "cell" in message or "start" in message:
-                    phase = f"cell:{message['cell']}" if "cell" in message else f"exercise:{message['start']}"
-                    phase_deadline = time.monotonic() + limits.exercise_timeout
-                elif "done" in message:
+                moved = _advance(line, phase, started, names)
+                if moved is not None:  # a new cell or exercise: its own time limit starts now
+                    phase, phase_deadline = moved, time.monotonic() + limits.exercise_timeout
+                elif line.startswith(b'{"done"'):
                     phase = None
             pending = pending[-4096:]
     selector.close()
@@ -150,6 +143,29 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
         _kill(proc)
         return phase, "timeout"
     return phase, "exit"
+
+
+def _advance(line: bytes, phase: str | None, started: set[str], names: set[str]) -> str | None:
+    """The phase a control message moves to, or None when it moves nothing.
+
+    Only forward moves count: a cell after the current one, or an exercise not started
+    before. A learner writing to the pipe can confuse the blame for a hang, never
+    extend a time limit or crash the grader.
+    """
+    try:
+        message = json.loads(line[:200])
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(message, dict) or len(message) != 1:
+        return None
+    (key, value), = message.items()
+    if key == "cell" and isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000:
+        current = int(phase[5:]) if phase and phase.startswith("cell:") else -1
+        return f"cell:{value}" if value > current and not started else None
+    if key == "start" and isinstance(value, str) and value in names and value not in started:
+        started.add(value)
+        return f"exercise:{value}"
+    return None
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -173,11 +189,11 @@ def _exit_reason(returncode: int) -> str:
     return f"the process exited with status {returncode} (sys.exit or os._exit in the answer?)"
 
 
-def run_sandboxed(notebook_bytes: bytes, cells: list[dict[str, Any]], job_exercises: list[dict[str, Any]],
-                  arrays: dict[str, numpy.ndarray], limits: Limits, blocked_imports: list[str]) -> SandboxReport:
+def run_sandboxed(cells: list[Cell], job_exercises: list[ExerciseJob], limits: Limits,
+                  blocked_imports: list[str]) -> SandboxReport:
     """Run the learner's cells and exercises in sandboxed processes; never raises for their code."""
-    report = SandboxReport()
-    remaining = [spec["name"] for spec in job_exercises]
+    report = SandboxReport(fence={"landlock_abi": landlock.abi_version(), "audit_hook": True})
+    remaining = [job.spec.name for job in job_exercises]
     skip: set[int] = set()
     out, err = _Capture(limits.output_cap), _Capture(limits.output_cap)
     deadline = time.monotonic() + limits.submission_timeout
@@ -186,14 +202,14 @@ def run_sandboxed(notebook_bytes: bytes, cells: list[dict[str, Any]], job_exerci
             break
         if time.monotonic() >= deadline:
             for name in remaining:
-                report.failures[name] = protocol.Failure(
+                report.failures[name] = Failure(
                     "timeout", f"not run: the submission's time limit of {limits.submission_timeout:g} s ran out")
             break
         folder = tempfile.mkdtemp(prefix="lstmkit-grade-")
         try:
             phase, ended, returncode = _attempt_once(
-                folder, notebook_bytes, cells, [s for s in job_exercises if s["name"] in remaining],
-                arrays, limits, blocked_imports, skip, deadline, out, err)
+                folder, cells, [j for j in job_exercises if j.spec.name in remaining],
+                limits, blocked_imports, skip, deadline, out, err)
             _collect(folder, remaining, report)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -204,7 +220,7 @@ def run_sandboxed(notebook_bytes: bytes, cells: list[dict[str, Any]], job_exerci
         if phase is not None and phase.startswith("exercise:") and phase[9:] in remaining:
             name = phase[9:]
             kind = "timeout" if ended == "timeout" else "crash"
-            report.failures[name] = protocol.Failure(kind, f"while running {name}, {reason}.")
+            report.failures[name] = Failure(kind, f"while running {name}, {reason}.")
             remaining.remove(name)
         elif phase is not None and phase.startswith("cell:"):
             index = int(phase[5:])
@@ -212,7 +228,7 @@ def run_sandboxed(notebook_bytes: bytes, cells: list[dict[str, Any]], job_exerci
             report.notes.append(f"cell {index} was skipped: {reason}.")
         else:  # died before any cell or exercise started, or between exercises: nothing to blame
             for name in remaining:
-                report.failures[name] = protocol.Failure("crash", f"the sandbox could not run the notebook: {reason}.")
+                report.failures[name] = Failure("crash", f"the sandbox could not run the notebook: {reason}.")
             remaining.clear()
     report.stdout = out.kept.decode("utf-8", "replace")
     report.stderr = err.kept.decode("utf-8", "replace")
@@ -223,16 +239,10 @@ def run_sandboxed(notebook_bytes: bytes, cells: list[dict[str, Any]], job_exerci
     return report
 
 
-def _attempt_once(folder, notebook_bytes, cells, specs, arrays, limits, blocked_imports, skip, deadline, out, err):
-    Path(folder, "submission.ipynb").write_bytes(notebook_bytes)
-    job = {
-        "cells": cells, "skip_cells": sorted(skip), "exercises": specs,
-        "cpu_seconds": int(limits.submission_timeout) + 5, "memory_mb": limits.memory_mb,
-        "blocked_imports": blocked_imports,
-    }
-    Path(folder, "job.json").write_text(json.dumps(job), encoding="utf-8")
-    with open(Path(folder, "inputs.npz"), "wb") as handle:
-        numpy.savez(handle, **arrays)
+def _attempt_once(folder, cells, exercises, limits, blocked_imports, skip, deadline, out, err):
+    job = Job(tuple(cells), tuple(sorted(skip)), tuple(exercises), int(limits.submission_timeout) + 5,
+              limits.memory_mb, tuple(blocked_imports))
+    Path(folder, "job.npz").write_bytes(dumps(job))
     read_fd, write_fd = os.pipe()
     try:
         proc = subprocess.Popen(
@@ -243,42 +253,37 @@ def _attempt_once(folder, notebook_bytes, cells, specs, arrays, limits, blocked_
     finally:
         os.close(write_fd)
     try:
-        phase, ended = _watch(proc, read_fd, limits, deadline, out, err)
+        phase, ended = _watch(proc, read_fd, limits, deadline, out, err, {j.spec.name for j in exercises})
     finally:
         if proc.poll() is None:
             _kill(proc)
         for stream in (proc.stdout, proc.stderr):
             stream.close()
-    if phase is None and ended == "exit" and proc.returncode != 0:
-        phase = None
     return phase, ended, proc.returncode
 
 
 def _collect(folder: str, remaining: list[str], report: SandboxReport) -> None:
-    """Read the bundles and notes the run left (complete ones only)."""
-    fence_path = Path(folder, "out", "sandbox.json")
-    if fence_path.is_file():
+    """Read the result files the run left (complete ones only; each validated, see :mod:`..wire`)."""
+    out = Path(folder, "out")
+    notes_path = out / "cell-notes.npz"
+    if notes_path.exists():
         try:
-            fence = json.loads(fence_path.read_text(encoding="utf-8")[:10_000])
-            report.fence = {str(k): v for k, v in fence.items() if isinstance(v, int | str)} if isinstance(fence, dict) else {}
-        except (ValueError, OSError):
-            pass
-    notes_path = Path(folder, "out", "notes.json")
-    if notes_path.is_file():
-        try:
-            notes = json.loads(notes_path.read_text(encoding="utf-8")[:100_000])
-            report.notes.extend(str(n)[:400] for n in notes[:50] if str(n) not in report.notes)
-        except (ValueError, OSError, TypeError):
-            pass
+            notes = load(notes_path)
+            if isinstance(notes, list):
+                report.notes.extend(str(n)[:400] for n in notes[:50] if str(n)[:400] not in report.notes)
+        except WireError:
+            report.notes.append("the sandbox's notes on the cells could not be read")
+        notes_path.unlink()
     for name in list(remaining):
-        stem = Path(folder, "out", name)
-        if not Path(str(stem) + ".json").is_file():
+        path = out / f"{name}.npz"
+        if not os.path.lexists(path):
             continue
         try:
-            header, arrays = protocol.read_bundle(stem)
-            cases = [protocol.outputs_from_json(node, arrays) for node in header["cases"]]
-        except (protocol.ProtocolError, KeyError, TypeError) as error:
-            report.failures[name] = protocol.Failure("crash", f"the result of {name} could not be read: {error}")
+            result = load(path, ExerciseOutputs)
+            if result.name != name:
+                raise WireError(f"the file holds the results of {result.name!r}")
+        except WireError as error:
+            report.failures[name] = Failure("crash", f"the result of {name} could not be read: {error}")
         else:
-            report.outputs[name] = cases
+            report.outputs[name] = list(result.outputs)
         remaining.remove(name)

@@ -1,0 +1,95 @@
+"""Reading a submission: its learner, its exercises, its code, its forbidden names.
+
+Everything here runs on the notebook *as text*: nothing of the learner's is executed
+or imported. Exercises are found from the file's place and from the functions and
+classes the code defines, never from cell metadata (a learner can delete, duplicate or
+retype cells and their metadata).
+
+Layouts (see docs/grading.md):
+
+* ``alice/02_learn_gate.ipynb`` -- a folder per learner (the file names the notebook);
+* ``02_learn_gate/alice.ipynb`` -- a folder per assignment (the folder names it);
+* ``alice.ipynb`` -- the notebook found from the functions it defines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..exercises import EXERCISES, by_notebook
+from ..forbidden import Forbidden, defined_names, in_source, parse
+from .job import Cell
+
+MAGIC = re.compile(r"^(\s*)([%!].*)$", re.MULTILINE)
+
+
+class NotebookError(ValueError):
+    """The submission is not a readable notebook."""
+
+
+@dataclass
+class Submission:
+    """One notebook file of one learner, as read by the grader."""
+
+    path: str
+    learner: str
+    notebook: str | None  #: the exercise notebook's stem, None when unknown
+    cells: list[Cell] = field(default_factory=list)
+    error: str = ""  #: why it could not be read ("" when it could)
+    exercises: list[str] = field(default_factory=list)
+    forbidden: dict[str, list[str]] = field(default_factory=dict)  #: exercise -> forbidden names its answer uses
+
+
+def learner_and_notebook(path: Path) -> tuple[str, str | None]:
+    """(learner, notebook stem or None) from the file's place, per the documented layouts."""
+    stems = by_notebook()
+    if path.stem in stems:
+        return path.parent.name or path.stem, path.stem
+    if path.parent.name in stems:
+        return path.stem, path.parent.name
+    return path.stem, None
+
+
+def code_cells(data: bytes) -> list[Cell]:
+    """The code cells of a notebook file; a NotebookError for text that is not a notebook."""
+    try:
+        nb = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise NotebookError(f"not a valid notebook: the file is not JSON ({error})") from error
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotebookError("not a valid notebook: no list of cells (expected a Jupyter .ipynb file)")
+    cells = []
+    for index, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(line) for line in source)
+        if isinstance(source, str):
+            cells.append(Cell(index, MAGIC.sub(r"\1pass  # \2", source)))
+    return cells
+
+
+def read_submission(path: Path, data: bytes) -> Submission:
+    """Read one submission file (never raises for its content: ``error`` says what is wrong)."""
+    learner, notebook = learner_and_notebook(path)
+    submission = Submission(str(path), learner, notebook)
+    stems = {notebook} if notebook else set()
+    try:
+        submission.cells = code_cells(data)
+    except NotebookError as error:
+        submission.error = str(error)
+        submission.exercises = [n for n, ex in EXERCISES.items() if ex.spec.notebook in stems]
+        return submission
+    trees = [tree for tree in (parse(cell.source) for cell in submission.cells) if tree is not None]
+    defined = defined_names(trees)
+    stems |= {ex.spec.notebook for name, ex in EXERCISES.items() if name in defined}
+    submission.exercises = [name for name, ex in EXERCISES.items() if ex.spec.notebook in stems]
+    if submission.notebook is None and submission.exercises:
+        submission.notebook = EXERCISES[submission.exercises[0]].spec.notebook
+    for name in submission.exercises:
+        submission.forbidden[name] = in_source(name, trees, Forbidden(EXERCISES[name].spec.forbidden))
+    return submission
