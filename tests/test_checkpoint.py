@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lstmkit as lk
-from lstmkit import rng
+from lstmkit import rng, serialization
 from lstmkit.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, save_checkpoint
 from lstmkit.nn.module import Module, Parameter
 from lstmkit.optim import Adam
@@ -108,7 +108,7 @@ def test_truncated_file_raises_a_clear_error_and_changes_nothing(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     target, target_opt = _trained(1)
     before, opt_before = _params(target), target_opt.state_dict()
-    with pytest.raises(CheckpointError, match="truncated or corrupt"):
+    with pytest.raises(CheckpointError, match="not a readable lstmkit file"):
         load_checkpoint(path, target, target_opt)
     _assert_same(_params(target), before)
     assert target_opt.state_dict()["state"].keys() == opt_before["state"].keys()
@@ -120,14 +120,14 @@ def test_flipped_bytes_inside_an_array_are_detected(tmp_path):
     model, _ = _trained(0)
     path = save_checkpoint(tmp_path / "c.npz", model)
     raw = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(path) as archive:  # any zip tool reads the archive
         info = archive.getinfo("model/w.npy")
     offset = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.file_size - 4
     raw[offset] ^= 0xFF
     path.write_bytes(bytes(raw))
     target, _ = _trained(1)
     before = _params(target)
-    with pytest.raises(CheckpointError, match="corrupt"):
+    with pytest.raises(CheckpointError, match="its bytes changed"):
         load_checkpoint(path, target)
     _assert_same(_params(target), before)
 
@@ -168,10 +168,13 @@ def test_missing_file_and_foreign_npz_give_actionable_errors(tmp_path):
     with pytest.raises(CheckpointError, match="does not exist"):
         read_checkpoint(tmp_path / "nope.npz")
     np.savez(tmp_path / "plain.npz", a=np.zeros(3))
-    with pytest.raises(CheckpointError, match="not an lstmkit checkpoint"):
+    with pytest.raises(CheckpointError, match="not a readable lstmkit file.*not written by lstmkit"):
         read_checkpoint(tmp_path / "plain.npz")
+    serialization.save({"a": np.zeros(3)}, tmp_path / "saved.lk")
+    with pytest.raises(CheckpointError, match="not an lstmkit checkpoint: its header format is 'lstmkit-save'"):
+        read_checkpoint(tmp_path / "saved.lk")
     (tmp_path / "text.npz").write_text("hello")
-    with pytest.raises(CheckpointError, match="truncated or corrupt"):
+    with pytest.raises(CheckpointError, match="expected a zip archive"):
         read_checkpoint(tmp_path / "text.npz")
 
 

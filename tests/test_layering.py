@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lstmkit"
 FLOORS = {
     "backend": 0,
     "rng": 0,
+    "files": 0,
     "autograd": 1,
     "functional": 2,
     "gates": 3,
@@ -20,6 +21,7 @@ FLOORS = {
     "models": 5,
     "train": 5,
     "checkpoint": 5,
+    "serialization": 5,
     "course": 6,
     "widgets": 6,
     "jupyter": 6,
@@ -37,12 +39,13 @@ def module_name(path: Path) -> str:
 
 
 def imports_of(path: Path) -> set[str]:
-    """lstmkit modules imported at module level (function-level imports are lazy by design)."""
+    """lstmkit modules imported anywhere in the file: at module level and inside functions (lazy imports
+    are still dependencies, and a cycle through them is still a cycle)."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
     found = set()
-    for node in ast.parse(path.read_text()).body:
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("lstmkit"))
         elif isinstance(node, ast.ImportFrom):
