@@ -24,7 +24,7 @@ import numpy
 from ..autograd.function import Function
 from ..autograd.gradcheck import GradcheckError, gradcheck
 from ..autograd.tensor import Tensor
-from .forbidden import Forbidden, functions_of, in_objects, qualified_name
+from .forbidden import Forbidden, functions_of, in_objects, qualified_name, refusal
 from .model import STOP_KINDS, Case, Failure, Outputs, Spec
 
 #: words in the TypeErrors NumPy and lstmkit raise when a NumPy function meets a Tensor
@@ -112,13 +112,7 @@ def _refuse(spec: Spec, answer: Any) -> Failure | None:
             return Failure("forbidden", f"{spec.name} is, or inherits from, {origin}, which comes with lstmkit: "
                            "this exercise asks you to write it yourself.")
     found = in_objects(answer, rule)
-    if found:
-        return Failure(
-            "forbidden",
-            f"your answer uses {', '.join(found)}, which this exercise asks you to write yourself. "
-            "Build it from lstmkit Tensor operations (@, +, *, .tanh(), .sigmoid(), lk.concat).",
-        )
-    return None
+    return Failure("forbidden", refusal(spec.name, found)) if found else None
 
 
 def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
@@ -131,7 +125,7 @@ def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
     leaves = dict(p for n in names for p in _arrays_in(args[n], n)) if tensors_wanted else {}
     try:
         returned = _call(spec, answer, [args[n] for n in names])
-    except Exception as error:  # noqa: BLE001  (anything the learner's code does is reported)
+    except (Exception, SystemExit) as error:  # noqa: BLE001  (anything the answer does is reported; ^C is not)
         result["failure"] = failure_from(error, answer)
         return result
     finally:
@@ -151,7 +145,7 @@ def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
         return result
     try:
         _backward_projection(tensors, case.seed)
-    except Exception as error:  # noqa: BLE001
+    except (Exception, SystemExit) as error:  # noqa: BLE001
         result["failure"] = failure_from(error, answer, kind="backward_error")
         return result
     for path, leaf in leaves.items():

@@ -53,6 +53,12 @@ class Forbidden:
         return sorted(n for n in unique if not any(o.startswith(n + ".") for o in unique))
 
 
+def refusal(exercise: str, found: Iterable[str]) -> str:
+    """What the learner is told when the answer uses forbidden names (the same in check() and the grader)."""
+    return (f"{exercise} uses {', '.join(found)}, which this exercise asks you to write yourself: an answer "
+            "that uses it scores zero. Build it from the operations the lesson shows.")
+
+
 def qualified_name(obj: Any) -> str | None:
     """'lstmkit.gates.learn_gate' for a function, 'lstmkit.gates' for a module, else None."""
     if isinstance(obj, types.ModuleType):

@@ -54,6 +54,7 @@ FAILURE_KINDS: dict[str, str] = {
     "crash": "the learner's process died or returned unreadable results",
     "invalid_notebook": "the submission is not a readable notebook",
     "missing": "no submission for this exercise",
+    "deferred": "check() inside the grader's sandbox: the grader decides",
 }
 
 #: After an answer fails with one of these, its other cases are not run: they cannot tell more.
@@ -120,6 +121,10 @@ class Failure:
     message: str
     detail: str = ""
     line: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAILURE_KINDS:  # also what keeps a forged kind from the sandbox out
+            raise ValueError(f"unknown failure kind {self.kind!r}; the kinds are {', '.join(FAILURE_KINDS)}")
 
 
 @register

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from . import wire
 from .kernel import shown_in_this_cell
+from .model import FAILURE_KINDS
 
 _COLORS = {"passed": "#1a7f37", "todo": "#9a6700", "failed": "#cf222e"}
 
@@ -61,6 +62,8 @@ class Result:
     adjustments: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:  # points given as ints read back as floats: keep one form
+        if self.kind and self.kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {self.kind!r}")
         object.__setattr__(self, "points", float(self.points))
         object.__setattr__(self, "score", float(self.score))
 

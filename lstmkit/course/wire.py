@@ -234,7 +234,7 @@ def _decode(node: Any, arrays: list[numpy.ndarray] | None, where: str = "tree") 
             values[name] = _conform(_decode(raw, arrays, f"{where}.{name}"), hints[name], f"{where}.{name}")
         try:
             return cls(**values)
-        except TypeError as error:  # a required field is missing
+        except (TypeError, ValueError) as error:  # a required field is missing, or the type refuses a value
             raise WireError(f"{where}: {cls.__name__} cannot be built ({error})") from error
     raise WireError(f"{where}: unexpected object with keys {sorted(node)[:5]}")
 

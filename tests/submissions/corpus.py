@@ -173,6 +173,14 @@ def reference_submission(stem: str) -> bytes:
     return _dump(nb)
 
 
+def answer_submission(stem: str, answers: dict[str, str]) -> bytes:
+    """The released notebook ``stem`` with the reference answers, and ``answers`` (grade_id -> source) instead."""
+    nb = _load("exercises", stem)
+    for grade_id, source in {**_solution_sources(stem), **answers}.items():
+        nb["cells"][_cell_index(nb, grade_id)]["source"] = source
+    return _dump(nb)
+
+
 def blank_submission(stem: str) -> bytes:
     """The released notebook ``stem`` untouched."""
     return _dump(_load("exercises", stem))

@@ -25,6 +25,7 @@ from typing import Any
 
 from ...files import write_atomic
 from ..exercises import EXERCISES
+from ..forbidden import refusal
 from ..judge import judge
 from ..result import Result, failed
 from ..wire import Limits as WireLimits
@@ -139,8 +140,7 @@ def _grade(task: dict[str, Any]) -> SubmissionResult:
     for name in submission.exercises:
         exercise, found = EXERCISES[name], submission.forbidden[name]
         if found:
-            results[name] = _zero(name, "forbidden", f"{name} uses {', '.join(found)}, which this exercise asks "
-                                  "you to write yourself; an answer that calls it scores zero.")
+            results[name] = _zero(name, "forbidden", refusal(name, found))
         elif name in report.failures:
             results[name] = _zero(name, report.failures[name].kind, report.failures[name].message)
         elif not report.outputs.get(name):

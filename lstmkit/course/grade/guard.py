@@ -53,7 +53,7 @@ def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int = 64, open_files: 
         (resource.RLIMIT_NOFILE, open_files),
         (resource.RLIMIT_CORE, 0),
     ):
-        soft, hard = resource.getrlimit(limit)
+        _soft, hard = resource.getrlimit(limit)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         resource.setrlimit(limit, (value, value))
@@ -120,9 +120,7 @@ def read_roots() -> list[str]:
 
 def install(sandbox: str, blocked_imports: Iterable[str] = ()) -> Fence:
     """Install the fence for ``sandbox`` (the current folder); returns it."""
-    import lstmkit  # noqa: PLC0415
-
-    package = os.path.dirname(lstmkit.__file__)  # imported already; its sources (gates, references) stay closed
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # lstmkit/: stays closed
     fence = Fence(sandbox, read_roots(), denied=[package], blocked_imports=("lstmkit.course", *blocked_imports))
     sys.dont_write_bytecode = True
     sys.addaudithook(fence)
