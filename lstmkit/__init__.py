@@ -103,6 +103,10 @@ def __getattr__(name: str):  # noqa: ANN202  (PEP 562: lk.nn imports lstmkit.nn 
         import importlib  # noqa: PLC0415
 
         return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):  # lk.save / lk.load: the safe archive (lstmkit.serialization)
+        from . import serialization  # noqa: PLC0415
+
+        return getattr(serialization, name)
     raise AttributeError(f"module 'lstmkit' has no attribute {name!r}")
 
 

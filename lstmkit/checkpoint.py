@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ import numpy as np
 from . import rng
 from .nn.module import Module
 from .serialization import (
+    CHECKPOINT_FORMAT,
     CheckpointError,
     decode,
     encode,
@@ -43,7 +45,7 @@ from .serialization import (
     write_archive,
 )
 
-FORMAT = "lstmkit-checkpoint"
+FORMAT = CHECKPOINT_FORMAT
 FORMAT_VERSION = 2  #: 2: the canonical archive (1 was numpy.savez's zip, no longer read)
 MODEL_PREFIX = "model/"
 OPTIM_PREFIX = "optim/"
@@ -53,9 +55,7 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "Checkpoint", "CheckpointError", "load_ch
 
 
 def _version() -> str:
-    from . import __version__  # noqa: PLC0415  (the package imports this module's siblings)
-
-    return __version__
+    return sys.modules[__package__].__version__  # the package is imported before its modules
 
 
 @dataclass

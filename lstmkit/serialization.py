@@ -41,6 +41,7 @@ from .autograd.tensor import Tensor
 HEADER_MEMBER = "__header__.npy"
 SAVE_FORMAT = "lstmkit-save"
 SAVE_FORMAT_VERSION = 1
+CHECKPOINT_FORMAT = "lstmkit-checkpoint"  #: the format lstmkit.checkpoint writes in the same archive
 MAX_HEADER_BYTES = 64 * 2**20  #: the JSON header of an archive is at most this long
 MAX_MEMBER_BYTES = 2**31 - 1  #: one array at most this many bytes (no zip64)
 NUMERIC_KINDS = "biufc"
@@ -483,8 +484,10 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
 def load(f: str | os.PathLike[str], map_location: Any = None, *, weights_only: bool = True) -> Any:
     """Load what :func:`save` wrote (NumPy arrays, Tensors where Tensors were saved).
 
-    A checkpoint file from ``lstmkit.checkpoint.save_checkpoint`` loads as its
-    :class:`~lstmkit.checkpoint.Checkpoint`. ``map_location`` may be None or "cpu";
+    A checkpoint file from ``lstmkit.checkpoint.save_checkpoint`` loads as a dict
+    (``"model"``, ``"optimizer"``, ``"scheduler"``, ``"step"``, ``"history"``, ``"extra"``,
+    ``"config"``, ``"rng"``); ``lstmkit.checkpoint.load_checkpoint`` loads one into a model
+    with every header check. ``map_location`` may be None or "cpu";
     ``weights_only`` must stay True (lstmkit never unpickles).
     """
     if not weights_only:
@@ -495,11 +498,9 @@ def load(f: str | os.PathLike[str], map_location: Any = None, *, weights_only: b
     path = Path(f)
     header, arrays = read_archive(path)
     kind = header.get("format")
+    if kind == CHECKPOINT_FORMAT:
+        return _checkpoint_as_dict(path, header, arrays)
     if kind != SAVE_FORMAT:
-        from .checkpoint import FORMAT, read_checkpoint  # noqa: PLC0415  (checkpoint builds on this module)
-
-        if kind == FORMAT:
-            return read_checkpoint(path)
         raise _fail(path, f"format {SAVE_FORMAT!r}", repr(kind))
     version = header.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version != SAVE_FORMAT_VERSION:
@@ -507,3 +508,14 @@ def load(f: str | os.PathLike[str], map_location: Any = None, *, weights_only: b
     if "object" not in header:
         raise _fail(path, "an 'object' in the header", "none")
     return decode(header["object"], arrays, "object")
+
+
+def _checkpoint_as_dict(path: Path, header: dict[str, Any], arrays: dict[str, numpy.ndarray]) -> dict[str, Any]:
+    """A checkpoint file's contents as plain data (what ``torch.load`` gives for a checkpoint dict)."""
+    out: dict[str, Any] = {"model": {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("model/")}}
+    for key in ("optimizer", "scheduler"):
+        skeleton = header.get(key)
+        out[key] = None if skeleton is None else decode(skeleton, arrays, f"{_name(path)}: {key}")
+    for key in ("step", "history", "extra", "config", "rng"):
+        out[key] = header.get(key)
+    return out
