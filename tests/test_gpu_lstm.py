@@ -114,7 +114,7 @@ def test_optimisers_and_clipping_on_gpu_match_the_cpu(make):
         for _ in range(3):
             opt.zero_grad()
             (model(x) ** 2).sum().backward()
-            norms.append(optim.clip_grad_norm_(model.parameters(), 0.5))
+            norms.append(optim.clip_grad_norm_(model.parameters(), 0.5).item())
             opt.step()
         state = opt.state_dict()
         assert all(isinstance(v, np.ndarray) for s in state["state"].values() for v in s.values() if not np.isscalar(v))
