@@ -1,9 +1,12 @@
 """Reading a submission: its learner, its exercises, its code, its forbidden names.
 
 Everything here runs on the notebook *as text*: nothing of the learner's is executed
-or imported. Exercises are found from the file's place and from the functions and
-classes the code defines, never from cell metadata (a learner can delete, duplicate or
-retype cells and their metadata).
+or imported. An exercise's points come from its own notebook: a file whose place names
+the notebook (the layouts below) is graded for that notebook's exercises only, so a
+``learn_gate`` pasted as a helper into the remember-gate notebook earns nothing for
+the learn-gate exercise. Only a file whose place names no notebook has its exercises
+found from the functions and classes its code defines. Cell metadata is never used (a
+learner can delete, duplicate or retype cells and their metadata).
 
 Layouts (see docs/grading.md):
 
@@ -85,8 +88,9 @@ def read_submission(path: Path, data: bytes) -> Submission:
         submission.exercises = [n for n, ex in EXERCISES.items() if ex.spec.notebook in stems]
         return submission
     trees = [tree for tree in (parse(cell.source) for cell in submission.cells) if tree is not None]
-    defined = defined_names(trees)
-    stems |= {ex.spec.notebook for name, ex in EXERCISES.items() if name in defined}
+    if not stems:  # a file that names no notebook: its exercises are found from what its code defines
+        defined = defined_names(trees)
+        stems = {ex.spec.notebook for name, ex in EXERCISES.items() if name in defined}
     submission.exercises = [name for name, ex in EXERCISES.items() if ex.spec.notebook in stems]
     if submission.notebook is None and submission.exercises:
         submission.notebook = EXERCISES[submission.exercises[0]].spec.notebook
