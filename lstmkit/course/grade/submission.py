@@ -46,11 +46,23 @@ class Submission:
     forbidden: dict[str, list[str]] = field(default_factory=dict)  #: exercise -> forbidden names its answer uses
 
 
+COPY_MARKS = re.compile(r"^(?:Copy of )+|(?: \(\d+\)| - Copy(?: \(\d+\))?|-Copy\d+)+$")
+
+
+def notebook_stem(stem: str) -> str:
+    """The exercise notebook a renamed copy names (``02_learn_gate (1)``, ``Copy of 05_use_gate``,
+    ``03_forget_gate-Copy1`` -> the notebook's stem); any other stem unchanged."""
+    bare = COPY_MARKS.sub("", stem)
+    return bare if bare in by_notebook() else stem
+
+
 def learner_and_notebook(path: Path) -> tuple[str, str | None]:
-    """(learner, notebook stem or None) from the file's place, per the documented layouts."""
+    """(learner, notebook stem or None) from the file's place, per the documented layouts;
+    a renamed copy of a notebook (:func:`notebook_stem`) names that notebook."""
     stems = by_notebook()
-    if path.stem in stems:
-        return path.parent.name or path.stem, path.stem
+    stem = notebook_stem(path.stem)
+    if stem in stems:
+        return path.parent.name or stem, stem
     if path.parent.name in stems:
         return path.stem, path.parent.name
     return path.stem, None
