@@ -160,6 +160,8 @@ def loss_for(kind: str, output: Tensor, target: Tensor) -> Tensor:
     """The training loss of a task kind: MSE for 'regression', cross-entropy otherwise."""
     if kind == "regression":
         return F.mse_loss(output, target)
-    if kind in ("classification", "language"):
+    if kind == "classification":
         return F.cross_entropy(output, target)
+    if kind == "language":  # (batch, time, vocab) scores: one row per position, as torch's layout wants
+        return F.cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1))
     raise ValueError(f"unknown task kind {kind!r}; expected 'regression', 'classification' or 'language'.")

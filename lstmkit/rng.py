@@ -26,6 +26,9 @@ def generator() -> numpy.random.Generator:
     return _generator
 
 
+backend.use_random_generator(generator)  # x.data.uniform_() draws from this generator too
+
+
 def uniform(shape: tuple[int, ...], bound: float, dtype: Any = "float32", device: str = "cpu") -> Any:
     """An array of U(-bound, bound) values on ``device``."""
     values = _generator.uniform(-bound, bound, size=shape).astype(dtype)

@@ -14,27 +14,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy
+from .. import backend
 
-float16 = half = numpy.dtype("float16")
-float32 = float = numpy.dtype("float32")  # noqa: A001  (torch's name for float32)
-float64 = double = numpy.dtype("float64")
-uint8 = numpy.dtype("uint8")
-int8 = numpy.dtype("int8")
-int16 = short = numpy.dtype("int16")
-int32 = int = numpy.dtype("int32")  # noqa: A001  (torch's name for int32)
-int64 = long = numpy.dtype("int64")
-bool = numpy.dtype("bool")  # noqa: A001  (torch's name for the boolean dtype)
-complex64 = numpy.dtype("complex64")
-complex128 = numpy.dtype("complex128")
+float16 = half = backend.dtype("float16")
+float32 = float = backend.dtype("float32")  # noqa: A001  (torch's name for float32)
+float64 = double = backend.dtype("float64")
+uint8 = backend.dtype("uint8")
+int8 = backend.dtype("int8")
+int16 = short = backend.dtype("int16")
+int32 = int = backend.dtype("int32")  # noqa: A001  (torch's name for int32)
+int64 = long = backend.dtype("int64")
+bool = backend.dtype("bool")  # noqa: A001  (torch's name for the boolean dtype)
+complex64 = backend.dtype("complex64")
+complex128 = backend.dtype("complex128")
 
 _DEFAULT = {"dtype": float32}
 
 
-def as_dtype(dtype: Any) -> numpy.dtype:
+def as_dtype(dtype: Any) -> Any:
     """Any dtype spelling (NumPy dtype, string, Python type, ``torch.dtype``) as a NumPy dtype."""
-    if isinstance(dtype, numpy.dtype):
-        return dtype
     legacy = getattr(dtype, "legacy_dtype", None)  # lstmkit.LongTensor and friends
     if legacy is not None:
         return legacy
@@ -44,7 +42,7 @@ def as_dtype(dtype: Any) -> numpy.dtype:
         dtype = {"long": "int64", "int": "int32", "float": "float32", "double": "float64",
                  "half": "float16", "short": "int16"}.get(text, text)
     try:
-        return numpy.dtype(dtype)
+        return backend.dtype(dtype)
     except TypeError:
         raise TypeError(
             f"{dtype!r} is not a dtype lstmkit knows; use lstmkit.float32, lstmkit.float64, "
@@ -63,11 +61,11 @@ def set_default_dtype(dtype: Any) -> None:
     _DEFAULT["dtype"] = resolved
 
 
-def get_default_dtype() -> numpy.dtype:
+def get_default_dtype() -> Any:
     """The dtype that Python floats and ``zeros``/``ones``/``randn``/``rand`` give (float32 at start)."""
     return _DEFAULT["dtype"]
 
 
-def resolve(dtype: Any) -> numpy.dtype:
+def resolve(dtype: Any) -> Any:
     """``dtype`` as a NumPy dtype, or the default floating dtype when it is None."""
     return get_default_dtype() if dtype is None else as_dtype(dtype)

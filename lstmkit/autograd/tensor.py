@@ -24,7 +24,6 @@ from typing import Any
 
 from .. import backend, rng
 from . import dtypes, ops
-from .data_array import DataArray
 from .engine import run_backward
 from .function import Function, is_grad_enabled
 
@@ -97,7 +96,7 @@ class Tensor:
                 f"Tensor(data) needs a numpy or cupy array, got {type(data).__name__}; "
                 "use lstmkit.tensor(...) to build one from lists or numbers."
             )
-        self._data = data.view(type(data).__base__) if isinstance(data, DataArray) else data
+        self._data = backend.plain_array(data)
         self._data_view = None
         self.grad: Any = None
         self._creator: Function | None = None
@@ -122,9 +121,7 @@ class Tensor:
         """The values as an array (see the class docstring); shares memory with the tensor."""
         view = self._data_view
         if view is None:
-            array = self._data
-            view = array.view(DataArray) if type(array).__module__ == "numpy" else array
-            self._data_view = view
+            view = self._data_view = backend.data_view(self._data)
         return view
 
     @data.setter
@@ -138,7 +135,7 @@ class Tensor:
                 f"tensor.data must be a numpy or cupy array, got {type(value).__name__}; "
                 "assign an array, e.g. p.data = numpy.zeros(p.shape), or use p.copy_(values)."
             )
-        self._data = value.view(value.__class__.__base__) if isinstance(value, DataArray) else value
+        self._data = backend.plain_array(value)
         self._data_view = None
 
     @property
@@ -156,7 +153,7 @@ class Tensor:
     @property
     def device(self) -> backend.Device:
         """``lstmkit.device('cpu')`` or ``lstmkit.device('cuda')``; equal to the strings too."""
-        return backend.CPU if type(self._data).__module__ == "numpy" else backend.device_object(self._data)
+        return backend.device_object(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -236,6 +233,12 @@ class Tensor:
                 "use (x > 0).all() style checks on .numpy(), or .item() for one value."
             )
         return builtins.bool(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" works for a one-value tensor, as in torch."""
+        if spec and self.numel() == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
     def __float__(self) -> float:
         return builtins.float(self.item())
@@ -435,9 +438,7 @@ class Tensor:
         floating = self.dtype.kind == "f"
         if isinstance(other, int | float | bool):
             return Tensor._from_array(self.xp.asarray(other, dtype=self.dtype if floating else None))
-        array = backend.asarray(other, self.device)
-        if isinstance(array, DataArray):
-            array = array.view(array.__class__.__base__)
+        array = backend.plain_array(backend.asarray(other, self.device))
         if floating and array.dtype.kind == "f" and array.dtype != self.dtype:
             array = array.astype(self.dtype)  # a float64 array must not turn a float32 graph float64
         return Tensor._from_array(array)
@@ -973,8 +974,7 @@ def tensor(
         data = data._data
     elif isinstance(data, list | tuple) and data and any(isinstance(v, Tensor) for v in data):
         data = [v.item() if isinstance(v, Tensor) else v for v in data]  # lk.tensor([t1, t2])
-    if isinstance(data, DataArray):
-        data = data.view(data.__class__.__base__)
+    data = backend.plain_array(data)
     if device is None and backend.is_array(data):
         target = backend.device_of(data)  # an array stays where it is unless asked otherwise
     else:

@@ -90,7 +90,7 @@ def _one_value(role: str, fn: Callable, what: str, value: Any) -> float:
             f"{role}_gate ({name_of(fn)}) returned {type(value).__name__} for {what}; expected an lstmkit "
             "Tensor of shape (1, 1). Build results from the Tensors you were given (x.tanh(), a @ W.T, ...)."
         )
-    if value.size != 1:
+    if value.numel() != 1:
         raise GateFunctionError(
             f"{role}_gate ({name_of(fn)}) returned {what} of shape {value.shape}; this explorer has one unit "
             "and one batch row, so expected shape (1, 1)."
