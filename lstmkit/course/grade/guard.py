@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import sys
 from collections.abc import Iterable
 
@@ -41,6 +42,7 @@ WRITE_EVENTS = {
     "os.removexattr", "shutil.rmtree", "shutil.move", "shutil.copyfile", "shutil.copymode",
     "shutil.copystat", "shutil.chown", "os.chdir", "shutil.make_archive", "shutil.unpack_archive",
 }
+_PR_SET_PDEATHSIG = 1
 READ_EVENTS = {"os.listdir", "os.scandir", "os.listxattr", "os.getxattr", "glob.glob"}
 
 
@@ -57,6 +59,20 @@ def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int = 64, open_files: 
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         resource.setrlimit(limit, (value, value))
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG); die now if it has.
+
+    ``parent_pid`` 0: inside bubblewrap's PID namespace, where ``--die-with-parent`` does this.
+    """
+    if not parent_pid or not sys.platform.startswith("linux"):
+        return
+    import ctypes  # noqa: PLC0415  (before the audit hook, which refuses ctypes)
+
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(70)
 
 
 def _inside(path: str, roots: Iterable[str]) -> bool:

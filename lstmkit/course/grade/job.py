@@ -44,6 +44,8 @@ class Job:
     cpu_seconds: int
     memory_mb: int
     blocked_imports: tuple[str, ...]
+    cell_timeout: float  #: seconds a cell may run before it is interrupted
+    seccomp: bool  #: the grader found libseccomp: the process must load the filter or stop
 
 
 @register

@@ -2,14 +2,19 @@
 
 :func:`run_sandboxed` makes a new temporary folder (nothing of the instructor's is
 there), writes the job into it (the learner's code cells, and each exercise's public
-half and hidden inputs: one :mod:`~..wire` file, :class:`~.job.Job`), and starts ``python -I`` in that folder with a scrubbed
-environment and its own process group. It reads stdout and stderr through pipes
-with a cap (the rest is discarded) and follows the control pipe to know which
-cell or exercise is running. On a wall-clock timeout it kills the process group.
+half and hidden inputs: one :mod:`~..wire` file, :class:`~.job.Job`), and starts
+``python -I`` in that folder with a scrubbed environment, in its own session, inside
+bubblewrap's namespaces where it runs (:mod:`.bwrap`). The process confines itself
+further before any learner code (:mod:`.child`: resource limits, Landlock, seccomp,
+the audit hook). The grader reads stdout and stderr through pipes with a cap (the
+rest is discarded) and follows the control pipe to know which cell or exercise is
+running; every message there is validated, and only the grader sets deadlines.
 
-A hang or a crash costs only what was running: a cell is skipped and the run
-restarted; an exercise is marked ``timeout`` or ``crash`` and the run restarted
-with the exercises left. The whole submission has its own time limit.
+Timeouts follow Jupyter: a cell that runs too long is interrupted inside the process
+(``KeyboardInterrupt``, what it defined before stays); one that does not stop within a
+grace period is killed, skipped, and the run restarted. An exercise that runs too long
+or crashes is marked ``timeout`` or ``crash`` and the run restarted with the
+exercises left. The whole submission has its own time limit.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 from ..kernel import SANDBOX_VARIABLE
 from ..model import Failure, Outputs
 from ..wire import WireError, dumps, load
-from . import landlock
+from . import bwrap, landlock, syscalls
 from .job import Cell, ExerciseJob, ExerciseOutputs, Job
 
 ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding the lstmkit package
@@ -51,6 +56,11 @@ class Limits:
     submission_timeout: float = 60.0
     memory_mb: int = 1024
     output_cap: int = 64 * 1024
+
+    @property
+    def cell_grace(self) -> float:
+        """How long an interrupted cell may take to stop before it is killed."""
+        return max(1.0, 0.25 * self.exercise_timeout)
 
 
 @dataclass
@@ -106,7 +116,7 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
     selector.register(proc.stderr, selectors.EVENT_READ, err)
     control = os.fdopen(control_fd, "rb", buffering=0)
     selector.register(control, selectors.EVENT_READ, "control")
-    phase, phase_deadline, pending = None, time.monotonic() + limits.exercise_timeout, b""
+    phase, phase_deadline, pending = None, time.monotonic() + limits.exercise_timeout + limits.cell_grace, b""
     started: set[str] = set()
     open_streams = 3
     while open_streams:
@@ -131,7 +141,8 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
             for line in lines:
                 moved = _advance(line, phase, started, names)
                 if moved is not None:  # a new cell or exercise: its own time limit starts now
-                    phase, phase_deadline = moved, time.monotonic() + limits.exercise_timeout
+                    grace = limits.cell_grace if moved.startswith("cell:") else 0.0  # after the interrupt
+                    phase, phase_deadline = moved, time.monotonic() + limits.exercise_timeout + grace
                 elif line.startswith(b'{"done"'):
                     phase = None
             pending = pending[-4096:]
@@ -178,7 +189,9 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _exit_reason(returncode: int) -> str:
+def _exit_reason(returncode: int, wrapped: bool = False) -> str:
+    if wrapped and returncode > 128:  # bubblewrap exits with 128 + the signal that ended the process
+        returncode = 128 - returncode
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -192,7 +205,8 @@ def _exit_reason(returncode: int) -> str:
 def run_sandboxed(cells: list[Cell], job_exercises: list[ExerciseJob], limits: Limits,
                   blocked_imports: list[str]) -> SandboxReport:
     """Run the learner's cells and exercises in sandboxed processes; never raises for their code."""
-    report = SandboxReport(fence={"landlock_abi": landlock.abi_version(), "audit_hook": True})
+    report = SandboxReport(fence=fence_layers())
+    wrapped = report.fence["bwrap"]
     remaining = [job.spec.name for job in job_exercises]
     skip: set[int] = set()
     out, err = _Capture(limits.output_cap), _Capture(limits.output_cap)
@@ -209,14 +223,14 @@ def run_sandboxed(cells: list[Cell], job_exercises: list[ExerciseJob], limits: L
         try:
             phase, ended, returncode = _attempt_once(
                 folder, cells, [j for j in job_exercises if j.spec.name in remaining],
-                limits, blocked_imports, skip, deadline, out, err)
+                limits, blocked_imports, skip, deadline, out, err, report.fence)
             _collect(folder, remaining, report)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if not remaining:
             break
         reason = (f"it ran longer than {limits.exercise_timeout:g} s (infinite loop?) and was stopped"
-                  if ended == "timeout" else _exit_reason(returncode))
+                  if ended == "timeout" else _exit_reason(returncode, wrapped))
         if phase is not None and phase.startswith("exercise:") and phase[9:] in remaining:
             name = phase[9:]
             kind = "timeout" if ended == "timeout" else "crash"
@@ -225,6 +239,9 @@ def run_sandboxed(cells: list[Cell], job_exercises: list[ExerciseJob], limits: L
         elif phase is not None and phase.startswith("cell:"):
             index = int(phase[5:])
             skip.add(index)
+            if ended == "timeout":
+                reason = (f"it ran longer than {limits.exercise_timeout:g} s, did not stop when interrupted, "
+                          "and was killed")
             report.notes.append(f"cell {index} was skipped: {reason}.")
         else:  # died before any cell or exercise started, or between exercises: nothing to blame
             for name in remaining:
@@ -239,14 +256,25 @@ def run_sandboxed(cells: list[Cell], job_exercises: list[ExerciseJob], limits: L
     return report
 
 
-def _attempt_once(folder, cells, exercises, limits, blocked_imports, skip, deadline, out, err):
+def fence_layers() -> dict[str, Any]:
+    """Which layers will fence the sandboxed process, from the grader's own knowledge (for results.json)."""
+    missing = bwrap.why_not()
+    return {"bwrap": not missing, "namespaces": "" if missing else "pid net mount ipc uts cgroup",
+            "bwrap_missing": missing, "seccomp": syscalls.available(), "landlock_abi": landlock.abi_version(),
+            "audit_hook": True, "rlimits": True}
+
+
+def _attempt_once(folder, cells, exercises, limits, blocked_imports, skip, deadline, out, err, fence):
+    folder = os.path.realpath(folder)
     job = Job(tuple(cells), tuple(sorted(skip)), tuple(exercises), int(limits.submission_timeout) + 5,
-              limits.memory_mb, tuple(blocked_imports))
+              limits.memory_mb, tuple(blocked_imports), float(limits.exercise_timeout), bool(fence["seccomp"]))
     Path(folder, "job.npz").write_bytes(dumps(job))
     read_fd, write_fd = os.pipe()
+    parent = 0 if fence["bwrap"] else os.getpid()  # outside a PID namespace, the child checks its parent
+    argv = [sys.executable, "-I", "-c", BOOT, str(write_fd), str(parent)]
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOT, str(write_fd)], cwd=folder, env=scrubbed_env(folder),
+            bwrap.command(argv, folder) if fence["bwrap"] else argv, cwd=folder, env=scrubbed_env(folder),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             pass_fds=(write_fd,), start_new_session=True, close_fds=True,
         )

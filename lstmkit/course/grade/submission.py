@@ -13,6 +13,11 @@ Layouts (see docs/grading.md):
 * ``alice/02_learn_gate.ipynb`` -- a folder per learner (the file names the notebook);
 * ``02_learn_gate/alice.ipynb`` -- a folder per assignment (the folder names it);
 * ``alice.ipynb`` -- the notebook found from the functions it defines.
+
+The notebook is untrusted: it is parsed with its size already bounded (the task
+carries at most ``MAX_NOTEBOOK_BYTES``), and a parse that runs out of stack or memory
+(100,000 nested lists; a cell of 100,000 chained additions or unary minuses, which
+:func:`~..forbidden.parse` turns into "does not parse") costs that one row.
 """
 
 from __future__ import annotations
@@ -74,6 +79,9 @@ def code_cells(data: bytes) -> list[Cell]:
         nb = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise NotebookError(f"not a valid notebook: the file is not JSON ({error})") from error
+    except (RecursionError, MemoryError) as error:  # untrusted JSON: 100,000 nested lists cost this row only
+        raise NotebookError("not a valid notebook: its JSON nests too deeply or is too large to read "
+                            f"({type(error).__name__})") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError("not a valid notebook: no list of cells (expected a Jupyter .ipynb file)")
     cells = []
