@@ -454,11 +454,12 @@ def read_archive(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str
     except CheckpointError:
         raise
     except OSError as error:
-        raise CheckpointError(f"{_name(path)} cannot be read ({type(error).__name__}: {error}); nothing was loaded.") from None
+        raise CheckpointError(f"{_name(path)} cannot be read ({type(error).__name__}: {error.strerror or error}); nothing was loaded.") from None
     except Exception as error:  # noqa: BLE001  (whatever else a damaged file triggers is the same finding)
+        first_line = str(error).splitlines()[0] if str(error) else ""
         raise CheckpointError(
             f"{_name(path)} is not a readable lstmkit file: expected a canonical archive, found damage "
-            f"({type(error).__name__}: {error}); nothing was loaded."
+            f"({type(error).__name__}: {first_line}); nothing was loaded."
         ) from None
     return header, arrays
 

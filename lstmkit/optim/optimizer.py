@@ -300,9 +300,6 @@ class Optimizer(abc.ABC):
             f"{sorted(self._buffers + self._scalars)}. The state dict belongs to another optimiser."
         )
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
-
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
