@@ -16,7 +16,7 @@ import pytest
 from lstmkit.course import wire
 from lstmkit.course.exercises import EXERCISES, get_exercise
 from lstmkit.course.forbidden import Forbidden, in_source, parse
-from lstmkit.course.grade import batch, landlock, main
+from lstmkit.course.grade import batch, bwrap, landlock, main
 from lstmkit.course.grade.batch import Settings, grade_submissions
 from lstmkit.course.grade.report import Row
 from lstmkit.course.grade.sandbox import Limits
@@ -38,10 +38,21 @@ def corpus_dir(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def graded(corpus_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    return grade_submissions([corpus_dir], out, FAST, workers=2)
+FENCES = ("bwrap", "fallback")  #: LSTMKIT_SANDBOX: bubblewrap's namespaces, or Landlock + seccomp + audit hook only
+
+
+@pytest.fixture(scope="module", params=FENCES)
+def graded(request, corpus_dir, tmp_path_factory):
+    """The corpus graded with bubblewrap (CI installs it: .ci/run), and with only the fallback fence."""
+    if request.param == "bwrap":
+        assert not bwrap.why_not(), f"bubblewrap is needed for these tests ({bwrap.why_not()}): apt-get install bubblewrap"
+    out = tmp_path_factory.mktemp(f"out-{request.param}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(bwrap.MODE_VARIABLE, request.param)
+        result = grade_submissions([corpus_dir], out, FAST, workers=2)
+    fence = json.loads((out / "results.json").read_text())["sandbox"]
+    assert [f["bwrap"] for f in fence] == [request.param == "bwrap"], fence
+    return result
 
 
 def rows_of(out):
@@ -114,11 +125,16 @@ def test_sandbox_wrote_nothing_outside_its_folder(graded):
     assert not (Path(tempfile.gettempdir()) / corpus.ESCAPE_FILE).exists()
 
 
-def test_serial_run_gives_the_same_results_as_parallel(corpus_dir, graded, tmp_path):
-    serial = grade_submissions([corpus_dir], tmp_path, FAST, workers=1)
-    assert (tmp_path / "results.json").read_bytes() == (graded.out / "results.json").read_bytes()
-    assert (tmp_path / "gradebook.csv").read_bytes() == (graded.out / "gradebook.csv").read_bytes()
-    assert serial.graded == graded.graded
+def test_serial_run_gives_the_same_results_as_parallel(tmp_path):
+    folder = tmp_path / "subs"
+    for case in ("reference", "blank", "fake_passed", "sys_exit", "os_exit", "forged_result_zip", "deleted_cell"):
+        (folder / case).mkdir(parents=True)
+        (folder / case / f"{corpus.STEM}.ipynb").write_bytes(corpus.submission(case))
+    serial = grade_submissions([folder], tmp_path / "serial", FAST, workers=1)
+    parallel = grade_submissions([folder], tmp_path / "parallel", FAST, workers=2)
+    for name in ("results.json", "gradebook.csv"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
+    assert serial.graded == parallel.graded
 
 
 def _three(tmp_path):

@@ -43,6 +43,19 @@ def _prefix(code: str) -> tuple[str, str]:
     return ("prefix", _body(code))
 
 
+#: a thread that keeps writing forged and malformed messages to the control pipe while the answer sleeps
+CONTROL_FLOOD = """import os, sys, threading, time
+def forge():
+    lines = (b'{"start": "use_gate_article"}', b'{"cell": 999999}', b'{"cell": "7"}', b'{"start": ["x"]}',
+             b'{"done": "use_gate_article"}', b'{"cell": 10e400}', b'\\xff{{{[[[', b'[' * 5000, b'{"a": 1, "b": 2}')
+    while True:
+        os.write(int(sys.argv[1]), b'\\n'.join(lines) + b'\\n')
+        time.sleep(0.01)
+threading.Thread(target=forge, daemon=True).start()
+time.sleep(60)"""
+FORGE = "import os\nOUT = 'out/use_gate_article.npz'\n"
+
+
 CASES: dict[str, tuple[Expected, tuple]] = {
     "reference": (Expected(3, 2), ()),
     "blank": (Expected(0, 0, "not_implemented", "use_gate_article is not implemented yet"), ("blank",)),
@@ -59,7 +72,7 @@ CASES: dict[str, tuple[Expected, tuple]] = {
                      _prefix("for _ in range(20000):\n    print('x' * 999)")),
     "monkeypatch": (Expected(0, 2, "wrong_value", "is 0 where it should be"), ("monkeypatch",)),
     "always_equal": (Expected(0, 2, "not_a_tensor", "is a AlwaysEqual, not an lstmkit Tensor"), ("always_equal",)),
-    "fake_passed": (Expected(0, 2, "wrong_value", "leaving out the bias b_u"), ("fake_passed",)),
+    "fake_passed": (Expected(0, 2, "wrong_value", "the bias b_u"), ("fake_passed",)),
     "read_outside": (Expected(0, 2, "error", "reading /etc/hostname"), _prefix("open('/etc/hostname').read()")),
     "write_outside": (Expected(0, 2, "error", "writing"),
                       _prefix(f"import os\nopen(os.path.join(os.path.dirname(os.getcwd()), {ESCAPE_FILE!r}), 'w').write('x')")),
@@ -75,8 +88,46 @@ CASES: dict[str, tuple[Expected, tuple]] = {
     "retyped_cell": (Expected(0, 2, "error", "use_gate_article is not defined in the notebook"), ("retyped_cell",)),
     "stripped_metadata": (Expected(3, 2), ("stripped_metadata",)),
     "duplicated_metadata": (Expected(3, 2), ("duplicated_metadata",)),
-    "hanging_cell": (Expected(3, 2, "", "cell 7 was skipped: it ran longer than", note=True), ("hanging_cell",)),
+    "hanging_cell": (Expected(3, 2, "", "cell 7: the cell was interrupted after", note=True), ("hanging_cell",)),
     "invalid_json": (Expected(0, 0, "invalid_notebook", "not a valid notebook: the file is not JSON"), ("invalid_json",)),
+    # Jupyter's timeout semantics: the loop is interrupted, the definition before it stays
+    "def_then_loop": (Expected(3, 2, "", "the cell was interrupted after", note=True), ("def_then_loop",)),
+    "ignores_interrupt": (Expected(3, 2, "", "did not stop when interrupted, and was killed", note=True),
+                          ("ignores_interrupt",)),
+    # the control pipe: forged, repeated and malformed messages extend nothing and crash nothing
+    "control_pipe_flood": (Expected(0, 2, "timeout", "while running use_gate_article, it ran longer than"),
+                           _prefix(CONTROL_FLOOD)),
+    # result files the learner forges in out/: each validated, each costs only its exercise
+    "forged_result_zip": (Expected(0, 2, "crash", "the result of use_gate_article could not be read: not a readable"),
+                          _prefix(FORGE + "open(OUT, 'wb').write(b'PK\\x03\\x04 not a zip')\nos._exit(0)")),
+    "forged_result_deep": (Expected(0, 2, "crash", "nests deeper than 40 levels"), _prefix(
+        FORGE + "import numpy\nnumpy.savez(OUT, tree=numpy.frombuffer(b'[' * 100000 + b']' * 100000, "
+        "dtype=numpy.uint8))\nos._exit(0)")),
+    "forged_result_header": (Expected(0, 2, "crash", "declares 1000000000000 elements"), _prefix(
+        FORGE + "import zipfile, io, numpy\nfrom numpy.lib import format as npy\nhead = io.BytesIO()\n"
+        "npy.write_array_header_1_0(head, {'descr': '<f8', 'fortran_order': False, 'shape': (10**12,)})\n"
+        "with zipfile.ZipFile(OUT, 'w') as z:\n    z.writestr('tree.npy', head.getvalue())\nos._exit(0)")),
+    "forged_result_fifo": (Expected(0, 2, "crash", "is not a regular file"),
+                           _prefix(FORGE + "os.mkfifo(OUT)\nos._exit(0)")),
+    "forged_result_many_arrays": (Expected(0, 2, "crash", "elements in all"), _prefix(
+        FORGE + "import numpy\nrng = numpy.random.default_rng(0)\ntree = numpy.frombuffer(b'[]', dtype=numpy.uint8)\n"
+        "numpy.savez(OUT, tree=tree, **{f'a{i}': rng.integers(0, 2, 70_000, dtype=numpy.uint8) "
+        "for i in range(200)})\nos._exit(0)")),
+    # escapes through routes that raise no audit event: the seccomp filter refuses them
+    "fork_exec": (Expected(0, 2, "error", "PermissionError: [Errno 1] Operation not permitted"), _prefix(
+        "import multiprocessing.util\nmultiprocessing.util.spawnv_passfds(b'/bin/sh', [b'sh', b'-c', b'sleep 600'], ())")),
+    "plant_link": (Expected(0, 2, "error", "does not allow writing /etc/passwd (os.symlink)"),
+                   _prefix("import os\nos.symlink('/etc/passwd', 'out/use_gate_article.npz')\nos._exit(0)")),
+    "unix_socket": (Expected(0, 2, "error", "does not allow socket.__new__"), _prefix(
+        "import socket\nsocket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect('/run/lstmkit-grader.sock')")),
+    # learner text in the instructor's files: escaped there (tests/test_grade_hostile.py reads them)
+    "markup_in_error": (Expected(0, 2, "error", "<script>"), _prefix(
+        "raise ValueError('\\n# Full marks\\n<script>alert(1)</script>\\n```\\n[x](javascript:alert(1))')")),
+    # untrusted notebook JSON and cells that exhaust a parser: one row each, never the batch
+    "deep_json": (Expected(0, 0, "invalid_notebook", "nests too deeply"), ("deep_json",)),
+    "chained_additions": (Expected(3, 2, "", "cell 7 raised RecursionError", note=True),
+                          ("extra_cell", "x = 1" + " + 1" * 100_000)),
+    "unary_minuses": (Expected(3, 2, "", "cell 7 raised MemoryError", note=True), ("extra_cell", "x = " + "-" * 100_000 + "1")),
 }
 
 
@@ -159,9 +210,19 @@ def submission(case: str) -> bytes:
             cell["metadata"] = copy.deepcopy(shared)
     elif kind == "hanging_cell":
         cells.append(_code_cell("while True:\n    pass"))
+    elif kind == "def_then_loop":
+        index = _cell_index(nb, "use_gate_article")
+        cells[index]["source"] += "\n\nwhile True:\n    pass\n"
+    elif kind == "ignores_interrupt":
+        cells.append(_code_cell("while True:\n    try:\n        while True:\n            pass\n"
+                                "    except KeyboardInterrupt:\n        pass"))
+    elif kind == "extra_cell":
+        cells.append(_code_cell(recipe[1]))
     data = _dump(nb)
     if kind == "invalid_json":
         return data[: len(data) // 2]
+    if kind == "deep_json":
+        return data[:-3] + b", \"x\": " + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
     return data
 
 

@@ -143,8 +143,6 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
                 if moved is not None:  # a new cell or exercise: its own time limit starts now
                     grace = limits.cell_grace if moved.startswith("cell:") else 0.0  # after the interrupt
                     phase, phase_deadline = moved, time.monotonic() + limits.exercise_timeout + grace
-                elif line.startswith(b'{"done"'):
-                    phase = None
             pending = pending[-4096:]
     selector.close()
     control.close()
@@ -159,9 +157,11 @@ def _watch(proc: subprocess.Popen, control_fd: int, limits: Limits, deadline: fl
 def _advance(line: bytes, phase: str | None, started: set[str], names: set[str]) -> str | None:
     """The phase a control message moves to, or None when it moves nothing.
 
-    Only forward moves count: a cell after the current one, or an exercise not started
-    before. A learner writing to the pipe can confuse the blame for a hang, never
-    extend a time limit or crash the grader.
+    Only forward moves count: a cell after the current one (before any exercise), or an
+    exercise of this run not started before; anything else (``{"done": ...}``, forged or
+    repeated names, malformed JSON) moves nothing. A learner writing to the pipe can
+    shift the blame for a hang among its own exercises, never extend the run past one
+    time limit per cell and exercise, or crash the grader.
     """
     try:
         message = json.loads(line[:200])
@@ -224,7 +224,7 @@ def run_sandboxed(cells: list[Cell], job_exercises: list[ExerciseJob], limits: L
             phase, ended, returncode = _attempt_once(
                 folder, cells, [j for j in job_exercises if j.spec.name in remaining],
                 limits, blocked_imports, skip, deadline, out, err, report.fence)
-            _collect(folder, remaining, report)
+            collected = _collect(folder, remaining, report)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if not remaining:
@@ -243,7 +243,9 @@ def run_sandboxed(cells: list[Cell], job_exercises: list[ExerciseJob], limits: L
                 reason = (f"it ran longer than {limits.exercise_timeout:g} s, did not stop when interrupted, "
                           "and was killed")
             report.notes.append(f"cell {index} was skipped: {reason}.")
-        else:  # died before any cell or exercise started, or between exercises: nothing to blame
+        elif collected:  # ended after the exercise that ran last had written its result: run the rest
+            continue
+        else:  # died before any cell or exercise started: nothing to blame
             for name in remaining:
                 report.failures[name] = Failure("crash", f"the sandbox could not run the notebook: {reason}.")
             remaining.clear()
@@ -290,11 +292,13 @@ def _attempt_once(folder, cells, exercises, limits, blocked_imports, skip, deadl
     return phase, ended, proc.returncode
 
 
-def _collect(folder: str, remaining: list[str], report: SandboxReport) -> None:
-    """Read the result files the run left (complete ones only; each validated, see :mod:`..wire`)."""
+def _collect(folder: str, remaining: list[str], report: SandboxReport) -> int:
+    """Read the result files the run left (each validated, see :mod:`..wire`) -> how many exercises they settle."""
     out = Path(folder, "out")
+    if out.is_symlink() or not out.is_dir():  # the process is gone: nothing changes it while it is read
+        return 0
     notes_path = out / "cell-notes.npz"
-    if notes_path.exists():
+    if os.path.lexists(notes_path):
         try:
             notes = load(notes_path)
             if isinstance(notes, list):
@@ -302,6 +306,7 @@ def _collect(folder: str, remaining: list[str], report: SandboxReport) -> None:
         except WireError:
             report.notes.append("the sandbox's notes on the cells could not be read")
         notes_path.unlink()
+    settled = 0
     for name in list(remaining):
         path = out / f"{name}.npz"
         if not os.path.lexists(path):
@@ -315,3 +320,5 @@ def _collect(folder: str, remaining: list[str], report: SandboxReport) -> None:
         else:
             report.outputs[name] = list(result.outputs)
         remaining.remove(name)
+        settled += 1
+    return settled
