@@ -198,10 +198,10 @@ def test_untransposed_weight_gets_the_matmul_hint():
     assert "ShapeError" in result.message
 
 
-def test_function_class_with_overflow_passes_and_notes_the_warning():
+def test_function_class_that_overflows_fails_the_stated_stability_with_a_remedy_on_arrays():
     result = check("Sigmoid", Sigmoid, quiet=True)
-    assert result.passed
-    assert "overflow" in str(result)
+    assert not result.passed and result.kind == "unstable"
+    assert "overflow" in result.message and "np.exp(-np.abs(x))" in result.hint and ".sigmoid()" not in result.hint
 
 
 def test_function_class_backward_without_chain_rule_gets_hint():

@@ -24,11 +24,13 @@ import numpy
 from ..autograd.function import Function
 from ..autograd.gradcheck import GradcheckError, gradcheck
 from ..autograd.tensor import Tensor
-from .forbidden import Forbidden, functions_of, in_objects, qualified_name, refusal
+from .forbidden import Forbidden, functions_of, global_arrays, in_objects, qualified_name, refusal
 from .model import STOP_KINDS, Case, Failure, Outputs, Spec
 
 #: words in the TypeErrors NumPy and lstmkit raise when a NumPy function meets a Tensor
 NUMPY_MARKS = ("handed to NumPy", "__array_ufunc__")
+MAX_TAPE = 400  #: intermediate Tensors sent back for the judge to read
+MAX_TAPE_ELEMENTS = 20_000  #: the largest intermediate sent back
 
 
 def learner_inputs(value: Any) -> Any:
@@ -66,6 +68,12 @@ def _as_tensors(value: Any, requires_grad: bool) -> Any:
     return value
 
 
+def tensor_arguments(spec: Spec, case: Case) -> list[Any]:
+    """The case's inputs as the answer's arguments: Tensors (differentiable ones requiring grad)."""
+    given = {name: learner_inputs(case.inputs[name]) for name in spec.signature}
+    return [_as_tensors(given[n], n in spec.differentiable) for n in spec.signature]
+
+
 def run_cases(spec: Spec, answer: Any, cases: Iterable[Case]) -> list[Outputs]:
     """The case loop: ``answer``'s outputs on each case, stopping after a stop kind."""
     results = []
@@ -95,7 +103,7 @@ def compute_outputs(spec: Spec, answer: Any, case: Case, trusted: bool = False) 
         outputs = _compute(spec, answer, case)
     messages = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
     return Outputs(outputs["values"], outputs["grads"], outputs["failure"], outputs["gradcheck"], messages,
-                   outputs["changed"])
+                   outputs["changed"], outputs["tape"], outputs["cut"], outputs["stray"])
 
 
 def _refuse(spec: Spec, answer: Any) -> Failure | None:
@@ -116,7 +124,8 @@ def _refuse(spec: Spec, answer: Any) -> Failure | None:
 
 
 def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
-    result: dict[str, Any] = {"values": {}, "grads": {}, "failure": None, "gradcheck": None, "changed": ()}
+    result: dict[str, Any] = {"values": {}, "grads": {}, "failure": None, "gradcheck": None, "changed": (),
+                              "tape": (), "cut": (), "stray": tuple(global_arrays(answer))}
     names = spec.signature
     given = {name: learner_inputs(case.inputs[name]) for name in names}
     originals = {path: numpy.array(a) for name in names for path, a in _arrays_in(given[name], name)}
@@ -132,6 +141,8 @@ def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
         result["changed"] = _changed(originals, {n: args[n] for n in names})
     tensors: dict[str, Tensor] = {}
     result["failure"] = _collect(spec, returned, result["values"], tensors if tensors_wanted else None)
+    if tensors:
+        result["tape"], result["cut"] = _tape(tensors, leaves)
     if result["failure"] is not None or not tensors_wanted or not spec.differentiable:
         return result
     detached = [path for path, t in tensors.items() if not t.requires_grad]
@@ -154,6 +165,33 @@ def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
     if spec.kind == "function_class" and case.gradcheck_input is not None:
         result["gradcheck"] = _run_gradcheck(answer, case.gradcheck_input)
     return result
+
+
+def _tape(outputs: dict[str, Tensor], leaves: dict[str, Any]) -> tuple[tuple[numpy.ndarray, ...], ...]:
+    """(values computed on the learner's graph, values of Tensors on it made from plain values).
+
+    Read before backward (which frees the graph), outputs first, at most MAX_TAPE of each.
+    """
+    inputs = {id(t) for t in leaves.values()}
+    seen: set[int] = set()
+    computed: list[numpy.ndarray] = []
+    cut: list[numpy.ndarray] = []
+    todo = list(outputs.values())[::-1]
+    while todo and len(seen) < 4 * MAX_TAPE:
+        tensor = todo.pop()
+        if id(tensor) in seen or not isinstance(tensor, Tensor):
+            continue
+        seen.add(id(tensor))
+        creator = tensor._creator
+        small = 0 < int(numpy.prod(tensor.shape)) <= MAX_TAPE_ELEMENTS and len(tensor.shape) >= 1
+        if creator is None:
+            if id(tensor) not in inputs and small and len(cut) < MAX_TAPE:
+                cut.append(numpy.array(tensor.numpy(), dtype="float64"))
+            continue
+        if small and len(computed) < MAX_TAPE:
+            computed.append(numpy.array(tensor.numpy(), dtype="float64"))
+        todo.extend(list(getattr(creator, "inputs", ()))[::-1])
+    return tuple(computed), tuple(cut)
 
 
 def _call(spec: Spec, answer: Any, args: list[Any]) -> Any:

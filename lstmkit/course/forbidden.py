@@ -145,6 +145,19 @@ def in_objects(answer: Any, rule: Forbidden) -> list[str]:
     return Forbidden.most_specific(found)
 
 
+def global_arrays(answer: Any) -> list[str]:
+    """Global names the answer reads whose values are arrays or Tensors (not its arguments)."""
+    found = set()
+    for fn in functions_of(answer):
+        for code in _codes(fn.__code__):
+            for ins in dis.get_instructions(code):
+                if ins.opname == "LOAD_GLOBAL":
+                    value = fn.__globals__.get(ins.argval)
+                    if isinstance(getattr(value, "shape", None), tuple) and not isinstance(value, type):
+                        found.add(ins.argval)
+    return sorted(found)
+
+
 # ------------------------------------------------------------------ source text (the grader)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy
 
 from .compute import compute_outputs
-from .model import STOP_KINDS, Case, Exercise, Outputs
+from .model import STOP_KINDS, Case, Exercise, Failure, Hint, Outputs
 from .result import CaseVerdict, Result, failed
 
 NUMPY_HINT = (
@@ -33,6 +33,11 @@ NOT_IMPLEMENTED_MESSAGE = (
 STABILITY_HINT = (
     "Your result has NaN or infinite values where the inputs are large. Use the stable operations (x.sigmoid(), "
     "x.tanh()); formulas such as 1 / (1 + exp(-x)) overflow."
+)
+ARRAY_STABILITY_HINT = (
+    "On large inputs e^(-x) overflows. On arrays, compute with e = np.exp(-np.abs(x)) (never more than 1): "
+    "σ(x) = np.where(x >= 0, 1 / (1 + e), e / (1 + e)); or use σ(x) = 0.5 + 0.5 * np.tanh(x / 2). np.tanh(x) "
+    "itself never overflows."
 )
 
 _REFERENCES: dict[tuple[str, int, str], Outputs] = {}
@@ -51,16 +56,21 @@ def reference_outputs(exercise: Exercise, case: Case) -> Outputs:
 
 @dataclass(frozen=True)
 class Context:
-    """What every check sees: the exercise, the case, the learner's and the reference's outputs."""
+    """What every check sees: the exercise, the case, the learner's and the reference's outputs,
+    and every case the learner's answer ran on (a mistake is named only if it explains them all)."""
 
     exercise: Exercise
     case: Case
     learner: Outputs
     reference: Outputs
+    everything: tuple[tuple[Case, Outputs], ...] = ()
+    explain: bool = True  #: look for hints and traces (only the first failing case is explained)
 
     def verdict(self, prop: str, kind: str, message: str, hint: str = "", **more: object) -> CaseVerdict:
-        return CaseVerdict(self.case.label, False, prop, message, hint, kind, notes=self.learner.warnings,
-                           **more)  # type: ignore[arg-type]
+        trace = more.pop("trace", "")
+        trace = trace if self.explain else ""
+        return CaseVerdict(self.case.label, False, prop, message, hint if self.explain else "", kind,
+                           notes=self.learner.warnings, trace=trace, **more)  # type: ignore[arg-type]
 
 
 Check = Callable[[Context], CaseVerdict | None]
@@ -88,35 +98,145 @@ def _difference(path: str, got: numpy.ndarray, expected: numpy.ndarray) -> tuple
 # ------------------------------------------------------------------ hints
 
 
-def _matches(ctx: Context, other: Outputs, with_grads: bool) -> bool:
-    learner = ctx.learner
-    if other.failure is not None or set(other.values) != set(learner.values):
-        return False
+def _same(got: numpy.ndarray | None, expected: numpy.ndarray | None, tol: dict[str, float]) -> bool:
+    return (got is None) == (expected is None) and (got is None or _close(got, expected, **tol))
+
+
+_CANDIDATE_OUTPUTS: dict[tuple[str, int, int, str], Outputs] = {}
+
+
+def _candidate_outputs(exercise: Exercise, index: int, answer: object, case: Case) -> Outputs:
+    """A typical mistake's outputs on a case (computed once per process)."""
+    key = (exercise.name, index, case.seed, case.label)
+    if key not in _CANDIDATE_OUTPUTS:
+        _CANDIDATE_OUTPUTS[key] = compute_outputs(exercise.spec, answer, case, trusted=True)
+    return _CANDIDATE_OUTPUTS[key]
+
+
+def _reproduces(ctx: Context, index: int, answer: object, with_grads: bool) -> bool:
+    """True when a typical mistake gives the learner's outputs on every case they have."""
     tol = {"rtol": max(ctx.exercise.rtol, 1e-4), "atol": max(ctx.exercise.atol, 1e-6)}
-    if not all(_close(learner.values[p], other.values[p], **tol) for p in other.values):
-        return False
-    if with_grads:
-        for path, grad in other.grads.items():
-            mine = learner.grads.get(path)
-            if (grad is None) != (mine is None) or (grad is not None and not _close(mine, grad, **tol)):
-                return False
+    compared = 0
+    for case, learner in ctx.everything or ((ctx.case, ctx.learner),):
+        if not learner.values:
+            continue
+        other = _candidate_outputs(ctx.exercise, index, answer, case)
+        if other.failure is not None or set(other.values) != set(learner.values):
+            return False
+        if not all(_close(learner.values[p], other.values[p], **tol) for p in other.values):
+            return False
+        if with_grads and learner.failure is None and not all(
+                _same(learner.grads.get(p), g, tol) for p, g in other.grads.items()):
+            return False
+        compared += 1
+    return compared > 0
+
+
+_CANDIDATES: dict[str, tuple[Hint, ...]] = {}
+
+
+def candidates(exercise: Exercise) -> tuple[Hint, ...]:
+    """The exercise's typical mistakes: hand-written first, then those derived from the reference by rule.
+
+    A derived mistake is kept only if it runs on the hidden cases (of seed 0), differs from
+    the reference, and differs from every mistake before it: two slips that give the same
+    outputs cannot be told apart, and the first one's words are used.
+    """
+    if exercise.name in _CANDIDATES:
+        return _CANDIDATES[exercise.name]
+    derived = exercise.derive_mistakes() if exercise.derive_mistakes else ()
+    cases = exercise.cases(0)
+    references = [reference_outputs(exercise, case) for case in cases]
+    kept: list[Hint] = list(exercise.hints)
+    seen: list[list[Outputs]] = [[compute_outputs(exercise.spec, h.variant, c, trusted=True) for c in cases]
+                                 for h in kept]
+    for hint in derived:
+        outputs = [compute_outputs(exercise.spec, hint.variant, case, trusted=True) for case in cases]
+        if any(o.failure is not None for o in outputs) or _same_outputs(outputs, references):
+            continue
+        if any(_same_outputs(outputs, other) for other in seen):
+            continue
+        kept.append(hint)
+        seen.append(outputs)
+    _CANDIDATES[exercise.name] = tuple(kept)
+    return _CANDIDATES[exercise.name]
+
+
+def _same_outputs(first: list[Outputs], second: list[Outputs]) -> bool:
+    tol = {"rtol": 1e-9, "atol": 1e-12}
+    for a, b in zip(first, second, strict=True):
+        if set(a.values) != set(b.values) or not all(_close(a.values[p], b.values[p], **tol) for p in a.values):
+            return False
+        if set(a.grads) != set(b.grads) or not all(_same(a.grads[p], b.grads[p], tol) for p in a.grads):
+            return False
     return True
 
 
 def mistake_hint(ctx: Context, with_grads: bool = False) -> str:
-    """The text of the first typical mistake whose outputs equal the learner's, or ''."""
-    for hint in ctx.exercise.hints:
-        variant = compute_outputs(ctx.exercise.spec, hint.variant, ctx.case, trusted=True)
-        if _matches(ctx, variant, with_grads):
+    """The text of the first typical mistake that reproduces the learner's outputs on every case, or ''."""
+    if not ctx.explain:
+        return ""
+    if ctx.learner.stray_globals:
+        names = ", ".join(ctx.learner.stray_globals)
+        return (f"Your {ctx.exercise.name} reads {names}, a global variable from another cell, instead of its own "
+                f"arguments ({', '.join(ctx.exercise.spec.signature)}); compute with the arguments only.")
+    for index, hint in enumerate(candidates(ctx.exercise)):
+        if _reproduces(ctx, index, hint.variant, with_grads):
             return hint.text
     return ""
 
 
-def error_hint(exercise: Exercise, detail: str) -> str:
-    """A hint for an exception the answer raised, or ''."""
+def _named(ctx: Context) -> dict[str, numpy.ndarray]:
+    """The reference's named intermediates on this case, as arrays."""
+    if ctx.exercise.intermediates is None:
+        return {}
+    from .compute import tensor_arguments  # noqa: PLC0415  (one way to build the arguments)
+
+    args = tensor_arguments(ctx.exercise.spec, ctx.case)
+    return {name: numpy.array(value.numpy(), dtype="float64") for name, value in
+            ctx.exercise.intermediates(*args).items() if hasattr(value, "numpy")}
+
+
+def _on_tape(value: numpy.ndarray, tape: tuple[numpy.ndarray, ...]) -> bool:
+    return any(t.shape == value.shape and numpy.allclose(t, value, rtol=1e-6, atol=1e-8) for t in tape)
+
+
+def where_it_goes_wrong(ctx: Context) -> str:
+    """'N_t and i_t are right; f_t is not.' from the learner's own tape, or '' when there is no tape."""
+    if not ctx.explain or not ctx.learner.tape:
+        return ""
+    named = _named(ctx)
+    right = []
+    for name, value in named.items():
+        if not _on_tape(value, ctx.learner.tape):
+            said = (", ".join(right[:-1]) + " and " + right[-1] if len(right) > 1 else "".join(right))
+            start = f"{said} {'is' if len(right) == 1 else 'are'} right; " if right else ""
+            return f"{start}{name} is not (the first named result that differs from the reference)."
+        right.append(name)
+    return (f"{', '.join(right)} {'is' if len(right) == 1 else 'are'} right; the way your answer combines "
+            "them into its result is not.") if right else ""
+
+
+def where_the_tape_is_cut(ctx: Context) -> str:
+    """Where the learner's graph was rebuilt from plain values, named by the reference's intermediates."""
+    if not ctx.explain or not ctx.learner.cut:
+        return ""
+    named = {**_named(ctx), **{f"the output {p}": v for p, v in ctx.reference.values.items()}}
+    for name, value in named.items():
+        if _on_tape(value, ctx.learner.cut):
+            return (f"the tape is cut at {name}: it was rebuilt from plain values (.numpy(), .data or "
+                    f"lk.tensor(...)), so no gradient flows back through it to what came before.")
+    return ""
+
+
+def error_hint(exercise: Exercise, failure: Failure) -> str:
+    """A hint for an exception the answer raised, or ''; a hint that asks for a look at the line
+    (``line_has``) is given only when the learner's line shows it."""
     for hint in exercise.error_hints:
-        if hint.pattern in detail:
+        if hint.pattern in failure.detail and (not hint.line_has or any(
+                mark in failure.line.split(":", 1)[-1] for mark in hint.line_has.split("|"))):
             return hint.text
+    detail = failure.detail
     if "positional argument" in detail or "unexpected keyword" in detail:
         return f"Keep the arguments as given, in this order: {exercise.name}({', '.join(exercise.spec.signature)})."
     return ""
@@ -146,8 +266,10 @@ def check_ran(ctx: Context) -> CaseVerdict | None:
     if ctx.learner.values:
         return None  # values came out; the graph check says what went wrong after them
     prop = "uses only allowed names" if failure.kind == "forbidden" else "runs without error"
-    hint = NUMPY_HINT if failure.kind == "numpy_in_graph" else error_hint(ctx.exercise, failure.detail)
-    return ctx.verdict(prop, failure.kind, failure.message, hint)
+    hint = NUMPY_HINT if failure.kind == "numpy_in_graph" else error_hint(ctx.exercise, failure)
+    if ctx.learner.stray_globals and failure.kind == "error":
+        hint = mistake_hint(ctx) or hint
+    return ctx.verdict(prop, failure.kind, failure.message, hint if ctx.explain else "")
 
 
 def check_structure(ctx: Context) -> CaseVerdict | None:
@@ -188,9 +310,9 @@ def check_values(ctx: Context) -> CaseVerdict | None:
             message, largest = _difference(path, got, expected)
             hint = mistake_hint(ctx)
             if not hint and not numpy.isfinite(got).all():
-                hint = STABILITY_HINT
-            return ctx.verdict(f"value of {path}", "wrong_value", message, hint,
-                               expected_shape=expected.shape, got_shape=got.shape, max_error=largest)
+                hint = ARRAY_STABILITY_HINT if ex.spec.kind == "function_class" else STABILITY_HINT
+            return ctx.verdict(f"value of {path}", "wrong_value", message, hint, expected_shape=expected.shape,
+                               got_shape=got.shape, max_error=largest, trace=where_it_goes_wrong(ctx))
     return None
 
 
@@ -202,11 +324,12 @@ def check_graph(ctx: Context) -> CaseVerdict | None:
     if failure.kind in ("not_a_tensor", "numpy_in_graph"):
         hint = NUMPY_HINT
     elif failure.kind == "backward_error":
-        hint = error_hint(ctx.exercise, failure.detail)
+        hint = error_hint(ctx.exercise, failure)
     else:
         hint = ""
     return ctx.verdict("gradient flows", failure.kind,
-                       "the values are right, but " + failure.message[0].lower() + failure.message[1:], hint)
+                       "the values are right, but " + failure.message[0].lower() + failure.message[1:], hint,
+                       trace=where_the_tape_is_cut(ctx))
 
 
 def check_gradients(ctx: Context) -> CaseVerdict | None:
@@ -220,12 +343,12 @@ def check_gradients(ctx: Context) -> CaseVerdict | None:
             return ctx.verdict(f"gradient with respect to {path}", "no_gradient",
                                f"no gradient reached {path}: the output does not depend on it through lstmkit "
                                "operations. Check that it is used, and not through NumPy or .numpy().",
-                               mistake_hint(ctx, with_grads=True))
+                               mistake_hint(ctx, with_grads=True), trace=where_the_tape_is_cut(ctx))
         if not _close(got, expected, ex.grad_rtol, ex.grad_atol):
             text, largest = _difference(f"the gradient with respect to {path}", got, expected)
             return ctx.verdict(f"gradient with respect to {path}", "wrong_gradient", "the values are right, but "
                                + text, mistake_hint(ctx, with_grads=True), expected_shape=expected.shape,
-                               got_shape=got.shape, max_error=largest)
+                               got_shape=got.shape, max_error=largest, trace=where_the_tape_is_cut(ctx))
     return None
 
 
@@ -256,7 +379,7 @@ def check_stability(ctx: Context) -> CaseVerdict | None:
         return None
     return ctx.verdict("stable for large inputs", "unstable",
                        f"NumPy warned while {ctx.exercise.name} ran on {ctx.case.label}: {overflow[0]}. The "
-                       "exercise asks for a formula that does not overflow.", "")
+                       "exercise asks for a formula that does not overflow.", ARRAY_STABILITY_HINT)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -265,9 +388,10 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def judge_case(exercise: Exercise, case: Case, learner: Outputs) -> CaseVerdict:
+def judge_case(exercise: Exercise, case: Case, learner: Outputs,
+               everything: tuple[tuple[Case, Outputs], ...] = (), explain: bool = True) -> CaseVerdict:
     """The verdict on one case: the first check that finds a problem, else passed."""
-    ctx = Context(exercise, case, learner, reference_outputs(exercise, case))
+    ctx = Context(exercise, case, learner, reference_outputs(exercise, case), everything, explain)
     for check in CHECKS:
         verdict = check(ctx)
         if verdict is not None:
@@ -276,9 +400,17 @@ def judge_case(exercise: Exercise, case: Case, learner: Outputs) -> CaseVerdict:
 
 
 def judge(exercise: Exercise, cases: Sequence[Case], outputs: Sequence[Outputs]) -> Result:
-    """Fold the learner's outputs on ``cases`` (from :func:`~.compute.run_cases`) into one Result."""
+    """Fold the learner's outputs on ``cases`` (from :func:`~.compute.run_cases`) into one Result.
+
+    The first failing case is explained (the typical mistake, where it goes wrong); the
+    others are only judged.
+    """
     spec = exercise.spec
-    verdicts = [judge_case(exercise, case, out) for case, out in zip(cases, outputs, strict=False)]
+    everything = tuple(zip(cases, outputs, strict=False))
+    verdicts: list[CaseVerdict] = []
+    for case, out in everything:
+        explain = all(v.passed for v in verdicts)
+        verdicts.append(judge_case(exercise, case, out, everything, explain))
     stopped = bool(outputs) and outputs[-1].failure is not None and outputs[-1].failure.kind in STOP_KINDS
     if len(outputs) > len(cases) or (len(outputs) < len(cases) and not stopped):
         return failed(spec.name, spec.points, "crash", f"{spec.name} returned results for {len(outputs)} of "
@@ -295,4 +427,5 @@ def judge(exercise: Exercise, cases: Sequence[Case], outputs: Sequence[Outputs])
     else:
         message = (f"{spec.name} failed {len(failing)} of {len(verdicts)} hidden cases. "
                    f"First failing case ({first.label}): {first.message}")
-    return Result(spec.name, False, spec.points, 0.0, message, first.hint, first.kind, tuple(verdicts), spec.title)
+    return Result(spec.name, False, spec.points, 0.0, message, first.hint, first.kind, tuple(verdicts), spec.title,
+                  trace=first.trace)

@@ -137,6 +137,12 @@ class Outputs:
     partial when ``failure`` is set. ``gradcheck`` is None when gradcheck passed or did
     not apply, else its message. ``warnings`` are the NumPy warnings raised while the
     answer ran; ``changed_inputs`` names the inputs the answer modified in place.
+    ``tape`` holds the values of the intermediate Tensors on the learner's own graph
+    (the judge looks there for the reference's named intermediates); ``cut`` the values
+    of Tensors on it that were made from plain values rather than computed from the
+    inputs (where ``.numpy()``, ``.data`` or ``lk.tensor(...)`` cut the tape);
+    ``stray_globals`` the global arrays or Tensors the answer reads instead of its
+    arguments.
     """
 
     values: dict[str, numpy.ndarray] = field(default_factory=dict)
@@ -145,6 +151,9 @@ class Outputs:
     gradcheck: str | None = None
     warnings: tuple[str, ...] = ()
     changed_inputs: tuple[str, ...] = ()
+    tape: tuple[numpy.ndarray, ...] = ()
+    cut: tuple[numpy.ndarray, ...] = ()
+    stray_globals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,10 +170,13 @@ class Hint:
 
 @dataclass(frozen=True)
 class ErrorHint:
-    """A hint for an exception: shown when ``pattern`` occurs in ``Type: message``."""
+    """A hint for an exception: shown when ``pattern`` occurs in ``Type: message`` and, if
+    ``line_has`` is set, when the learner's line holds one of its ``|``-separated marks
+    (a hint about ``*`` is never given for a line without one)."""
 
     pattern: str
     text: str
+    line_has: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,10 @@ class Exercise:
     one case everywhere. ``gradcheck_input`` makes the float64 array a
     ``function_class`` answer is gradient-checked on. ``stable`` asks that the answer
     raise no NumPy overflow warning (the exercise's text asks for it).
+    ``hints`` are the hand-written mistakes, for what rules cannot express;
+    ``derive_mistakes`` gives the rule-derived ones (:mod:`.mistakes`), and
+    ``intermediates(*args)`` the reference's named intermediate results on Tensor
+    arguments, in the order they are computed (N_t, i_t, ...).
     """
 
     spec: Spec
@@ -190,6 +206,8 @@ class Exercise:
     error_hints: tuple[ErrorHint, ...] = ()
     gradcheck_input: Callable[[numpy.random.Generator], numpy.ndarray] | None = None
     stable: bool = False
+    derive_mistakes: Callable[[], tuple[Hint, ...]] | None = None
+    intermediates: Callable[..., dict[str, Any]] | None = None
 
     @property
     def name(self) -> str:

@@ -39,6 +39,7 @@ class CaseVerdict:
     got_shape: tuple[int, ...] | None = None
     max_error: float | None = None
     notes: tuple[str, ...] = ()
+    trace: str = ""
 
 
 @wire.register
@@ -60,6 +61,7 @@ class Result:
     cases: tuple[CaseVerdict, ...] = ()
     title: str = ""
     adjustments: tuple[str, ...] = ()
+    trace: str = ""
 
     def __post_init__(self) -> None:  # points given as ints read back as floats: keep one form
         if self.kind and self.kind not in FAILURE_KINDS:
@@ -118,6 +120,8 @@ class Result:
 
     def __str__(self) -> str:
         lines = [self.headline(), self.message]
+        if self.trace:
+            lines.append(f"Where: {self.trace}")
         if self.hint:
             lines.append(f"Hint: {self.hint}")
         return "\n".join(lines + self.notes)
@@ -129,6 +133,8 @@ class Result:
             f'<b style="color: {color}">{html.escape(self.headline())}</b>',
             f"<div>{html.escape(self.message)}</div>",
         ]
+        if self.trace:
+            parts.append(f"<div><b>Where:</b> {html.escape(self.trace)}</div>")
         if self.hint:
             parts.append(f"<div><b>Hint:</b> {html.escape(self.hint)}</div>")
         parts += [f"<div><i>{html.escape(note)}</i></div>" for note in self.notes]
@@ -139,6 +145,8 @@ class Result:
         title = f"{self.title} (`{self.name}`)" if self.title else f"`{self.name}`"
         mark = "passed" if self.passed else "not passed"
         lines = [f"{heading} {title}: {self.score:g} / {self.points:g}, {mark}", "", md_escape(self.message)]
+        if self.trace:
+            lines += ["", f"*Where:* {md_escape(self.trace)}"]
         if self.hint:
             lines += ["", f"*Hint:* {self.hint}"]  # the course's own words
         if len(self.cases) > 1 and not self.passed:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy
 
-from ... import backend
 from ...autograd import ops
-from ...autograd.function import Function
+from collections.abc import Callable
+
+from ..mistakes import Node, const, function_class, mutations, op, var
 from ..model import ErrorHint, Hint, Spec
 from .shared import Rng, make_exercise
 
@@ -32,51 +31,22 @@ def gradcheck_input(rng: Rng) -> numpy.ndarray:
     return rng.standard_normal((2, 3))
 
 
-def _sigmoid(x: Any) -> Any:
-    return backend.xp_of(x).tanh(x * 0.5) * 0.5 + 0.5
+SIGMOID_FORWARD = op("sigmoid", var("x"), name="forward")
+SIGMOID_BACKWARD = op("mul", op("mul", var("grad"), var("out")), op("sub", const(1.0), var("out")), name="backward")
+TANH_FORWARD = op("tanh", var("x"), name="forward")
+TANH_BACKWARD = op("mul", var("grad"), op("sub", const(1.0), op("mul", var("out"), var("out"))), name="backward")
 
 
-def sigmoid_variant(forward: str = "correct", backward: str = "correct") -> type[Function]:
-    """A Sigmoid op with one mistake in forward or backward (defaults: correct)."""
+def op_mistakes(forward: Node, backward: Node) -> Callable[[], tuple[Hint, ...]]:
+    """The rule-derived mistakes of an autograd op: every slip in its forward, and in its backward."""
 
-    class SigmoidVariant(Function):
-        def forward(self, x):
-            self.x = x
-            self.out = backend.xp_of(x).tanh(x) if forward == "tanh" else _sigmoid(-x if forward == "sign" else x)
-            return self.out
+    def make() -> tuple[Hint, ...]:
+        wrong_forward = [Hint(m.text, function_class(m.tree, backward)) for m in mutations(forward, ["x"])]
+        wrong_backward = [Hint(m.text, function_class(forward, m.tree))
+                          for m in mutations(backward, ["grad", "out", "x"])]
+        return tuple(wrong_forward + wrong_backward)
 
-        def backward(self, grad):
-            s, x = self.out, self.x
-            return {
-                "correct": grad * s * (1 - s),
-                "no_one_minus": grad * s,
-                "no_upstream": s * (1 - s),
-                "uses_input": grad * x * (1 - x),
-            }[backward]
-
-    return SigmoidVariant
-
-
-def tanh_variant(forward: str = "correct", backward: str = "correct") -> type[Function]:
-    """A Tanh op with one mistake in forward or backward (defaults: correct)."""
-
-    class TanhVariant(Function):
-        def forward(self, x):
-            self.x = x
-            self.out = _sigmoid(x) if forward == "sigmoid" else backend.xp_of(x).tanh(x)
-            return self.out
-
-        def backward(self, grad):
-            t, x = self.out, self.x
-            return {
-                "correct": grad * (1 - t * t),
-                "not_squared": grad * (1 - t),
-                "no_upstream": 1 - t * t,
-                "uses_input": grad * (1 - x * x),
-                "plus": grad * (1 + t * t),
-            }[backward]
-
-    return TanhVariant
+    return make
 
 
 def _spec(name: str, title: str) -> Spec:
@@ -85,35 +55,14 @@ def _spec(name: str, title: str) -> Spec:
 
 SIGMOID = make_exercise(
     1, _spec("Sigmoid", "The sigmoid as an autograd Function"), INPUTS, ops.Sigmoid,
-    hints=(
-        Hint("Your forward gives σ(-x): check the sign inside the exponential, σ(x) = 1 / (1 + e^(-x)).",
-             sigmoid_variant(forward="sign")),
-        Hint("Your forward gives tanh(x); the sigmoid squashes to (0, 1), not (-1, 1).",
-             sigmoid_variant(forward="tanh")),
-        Hint("Your backward returns grad * σ(x): the slope of the sigmoid is σ(x) * (1 - σ(x)).",
-             sigmoid_variant(backward="no_one_minus")),
-        Hint("Your backward returns the local slope σ(x)(1 - σ(x)) alone: multiply it by the incoming gradient "
-             "`grad` (the chain rule).", sigmoid_variant(backward="no_upstream")),
-        Hint("Your backward computes x * (1 - x) from the input: the formula σ(x)(1 - σ(x)) needs the forward's "
-             "output. Save it in forward (self.out = ...) and use it in backward.",
-             sigmoid_variant(backward="uses_input")),
-    ),
-    error_hints=ERROR_HINTS, gradcheck_input=gradcheck_input,
+    derive_mistakes=op_mistakes(SIGMOID_FORWARD, SIGMOID_BACKWARD), error_hints=ERROR_HINTS,
+    gradcheck_input=gradcheck_input, stable=True,
 )
 
 TANH = make_exercise(
     1, _spec("Tanh", "tanh as an autograd Function"), INPUTS, ops.Tanh,
-    hints=(
-        Hint("Your forward gives the sigmoid; tanh squashes to (-1, 1).", tanh_variant(forward="sigmoid")),
-        Hint("Your backward returns grad * (1 - tanh(x)): the slope is 1 - tanh(x)², squared.",
-             tanh_variant(backward="not_squared")),
-        Hint("Your backward returns the local slope 1 - tanh(x)² alone: multiply it by the incoming gradient "
-             "`grad` (the chain rule).", tanh_variant(backward="no_upstream")),
-        Hint("Your backward computes 1 - x² from the input: it needs the forward's output, 1 - tanh(x)². Save "
-             "it in forward (self.out = ...) and use it in backward.", tanh_variant(backward="uses_input")),
-        Hint("Your backward adds: the slope of tanh is 1 - tanh(x)², with a minus.", tanh_variant(backward="plus")),
-    ),
-    error_hints=ERROR_HINTS, gradcheck_input=gradcheck_input,
+    derive_mistakes=op_mistakes(TANH_FORWARD, TANH_BACKWARD), error_hints=ERROR_HINTS,
+    gradcheck_input=gradcheck_input, stable=True,
 )
 
 EXERCISES = (SIGMOID, TANH)

@@ -9,9 +9,8 @@ from typing import Any
 from ... import gates
 from ...autograd.tensor import Tensor, stack
 from ..model import ErrorHint, Hint, Spec
-from .shared import GATE_ERROR_HINTS, GATE_FORBIDDEN, GATE_WEIGHTS, ORDER_HINT, Act, Rng, affine, gate_pool, identity
-from .shared import join, make_exercise
-from .shared import tanh as th
+from ..mistakes import evaluate, mutations, op, tensor_function
+from .shared import GATE_ERROR_HINTS, GATE_FORBIDDEN, GATE_WEIGHTS, NEW_LTM, V_T, Rng, gate_pool, make_exercise
 
 CELL_SIGNATURE = ("event", "stm_prev", "ltm_prev", "weights")
 UNROLL_SIGNATURE = ("events", "stm0", "ltm0", "weights")
@@ -51,29 +50,16 @@ def lstm_cell(event, stm_prev, ltm_prev, weights):
     return step.stm, step.ltm
 
 
-def lstm_cell_variant(order: str = "stm_first", use_memory: str = "new", forget: bool = True,
-                      swap_outputs: bool = False, u_act: Act = th) -> Callable[..., tuple[Tensor, Tensor]]:
-    """An LSTM cell with one mistake (the defaults give the correct cell)."""
-
-    def variant(event, stm_prev, ltm_prev, weights):
-        w = weights
-        x = join(stm_prev, event, order)
-        learned = affine(x, w["W_n"], w["b_n"]).tanh() * affine(x, w["W_i"], w["b_i"]).sigmoid()
-        kept = ltm_prev * affine(x, w["W_f"], w["b_f"]).sigmoid() if forget else ltm_prev
-        ltm = kept + learned
-        memory = ltm if use_memory == "new" else ltm_prev
-        stm = u_act(memory) * affine(x, w["W_v"], w["b_v"]).sigmoid()
-        return (ltm, stm) if swap_outputs else (stm, ltm)
-
-    return variant
 
 
-def unroll_with(cell: Callable[..., Any], carry: str = "both", collect: str = "stm") -> Callable[..., Tensor]:
-    """Unroll ``cell`` over time: events (T, batch, event) -> (T, batch, hidden).
+def unroll_with(cell: Callable[..., Any], carry: str = "both", collect: str = "stm", axis: int = 0,
+                call: str = "right", unpack: str = "right", feed: str = "right") -> Callable[..., Tensor]:
+    """Unroll ``cell`` over time: events (T, batch, event) -> (T, batch, hidden); the options make slips.
 
-    ``carry="none"`` restarts from the initial state every step, ``"stm_only"`` resets
-    the Long Term Memory; ``collect="ltm"`` returns the Long Term Memories,
-    ``"previous"`` the STM before each step instead of after it.
+    ``carry``: "both", "none" (restart every step), "stm_only", "ltm_only"; ``collect``:
+    "stm", "ltm", "previous" (the STM before each step); ``axis`` of the stack;
+    ``call``/``unpack`` "swapped" mix up the memories' order; ``feed`` "previous"
+    gives step t the Event of step t - 1.
     """
 
     def unroll(events, stm0, ltm0, weights):
@@ -81,33 +67,77 @@ def unroll_with(cell: Callable[..., Any], carry: str = "both", collect: str = "s
         collected = []
         for t in range(events.shape[0]):
             before = stm
-            stm, ltm = cell(events[t], stm, ltm, weights)
+            event = events[max(t - 1, 0)] if feed == "previous" else events[t]
+            first, second = cell(event, *((ltm, stm) if call == "swapped" else (stm, ltm)), weights)
+            stm, ltm = (second, first) if unpack == "swapped" else (first, second)
             collected.append({"stm": stm, "ltm": ltm, "previous": before}[collect])
-            if carry == "none":
-                stm, ltm = stm0, ltm0
-            elif carry == "stm_only":
+            if carry in ("none", "ltm_only"):
+                stm = stm0
+            if carry in ("none", "stm_only"):
                 ltm = ltm0
-        return stack(collected, axis=0)
+        return stack(collected, axis=axis)
 
     return unroll
 
 
 unroll = unroll_with(lstm_cell)
 unroll.__doc__ = "Reference: STM_t for every step, (T, batch, hidden)."
-CV = lstm_cell_variant
+CELL_TREE = op("pair", op("mul", op("tanh", NEW_LTM, name="tanh(LTM_t)"), V_T, name="STM_t"), NEW_LTM)
+
+
+def _weights(env: dict[str, Any]) -> dict[str, Any]:
+    """The cell's arguments with the weights dict opened, as the gate trees read them."""
+    return {"event": env["event"], "stm_prev": env["stm_prev"], "ltm_prev": env["ltm_prev"], **env["weights"]}
+
+
+def cell_mistakes() -> tuple[Hint, ...]:
+    """The cell's rule-derived mistakes (on the gate trees, weights read from the dict)."""
+    names = ["event", "stm_prev", "ltm_prev", *GATE_WEIGHTS]
+    return tuple(Hint(m.text, tensor_function(m.tree, CELL_SIGNATURE, _weights)) for m in mutations(CELL_TREE, names))
+
+
+def cell_intermediates(event, stm_prev, ltm_prev, weights):
+    """The reference cell's named results on Tensor arguments, in order."""
+    found: dict[str, Any] = {}
+    evaluate(CELL_TREE, _weights({"event": event, "stm_prev": stm_prev, "ltm_prev": ltm_prev, "weights": weights}),
+             found)
+    return found
+
+
+def loop_mistakes() -> tuple[Hint, ...]:
+    """Unroll's rule-derived mistakes: every slip in the loop, and a right loop over each wrong cell."""
+    loop = [
+        ({"carry": "none"}, "restarts every step from stm0 and ltm0: pass each step's (STM_t, LTM_t) on to the next"),
+        ({"carry": "stm_only"}, "does not carry the Long Term Memory: the next step needs this step's LTM_t too"),
+        ({"carry": "ltm_only"}, "does not carry the Short Term Memory: the next step needs this step's STM_t too"),
+        ({"collect": "ltm"}, "collects LTM_t; collect STM_t, the first thing lstm_cell returns"),
+        ({"collect": "previous"}, "collects the memory before each step (off by one: it starts with stm0); "
+                                  "collect STM_t after calling lstm_cell"),
+        ({"axis": 1}, "stacks the steps on axis 1; time is axis 0: lk.stack(stms, axis=0) gives (T, batch, hidden)"),
+        ({"call": "swapped"}, "calls lstm_cell with the memories in the wrong order: lstm_cell(event, stm, ltm, "
+                              "weights)"),
+        ({"unpack": "swapped"}, "unpacks lstm_cell's result the wrong way round: it returns (stm, ltm)"),
+        ({"feed": "previous"}, "feeds each step the previous Event (off by one): step t reads events[t]"),
+    ]
+    hints = [Hint(f"Your unroll {text}.", unroll_with(lstm_cell, **options)) for options, text in loop]
+    for cell_hint in cell_mistakes():
+        hints.append(Hint(f"Your unroll's loop is right; the lstm_cell it calls is not. {cell_hint.text}",
+                          unroll_with(cell_hint.variant)))
+    return tuple(hints)
+
+
+def unroll_intermediates(events, stm0, ltm0, weights):
+    """STM_t of the reference at every step: where an unroll first goes wrong."""
+    found, stm, ltm = {}, stm0, ltm0
+    for t in range(events.shape[0]):
+        stm, ltm = lstm_cell(events[t], stm, ltm, weights)
+        found[f"STM_t of step {t + 1}"] = stm
+    return found
 
 LSTM_CELL = make_exercise(
     6, Spec("lstm_cell", "06_lstm_cell", "One LSTM step", "function", CELL_SIGNATURE, ("stm", "ltm"),
             CELL_SIGNATURE, 3, GATE_FORBIDDEN),
-    cell_inputs(None), lstm_cell,
-    hints=(
-        Hint(ORDER_HINT, CV(order="event_first")),
-        Hint("You return (LTM_t, STM_t): return the Short Term Memory first, (stm, ltm).", CV(swap_outputs=True)),
-        Hint("Your STM_t uses tanh(LTM_{t-1}). The use gate reads the new memory: STM_t = tanh(LTM_t) ⊙ V_t, "
-             "with LTM_t from the remember gate of this step.", CV(use_memory="old")),
-        Hint("Your LTM_t keeps all of LTM_{t-1}: scale it by the forget factor first.", CV(forget=False)),
-        Hint("Your STM_t multiplies LTM_t without squashing it: STM_t = tanh(LTM_t) ⊙ V_t.", CV(u_act=identity)),
-    ),
+    cell_inputs(None), lstm_cell, derive_mistakes=cell_mistakes, intermediates=cell_intermediates,
     error_hints=GATE_ERROR_HINTS
     + (ErrorHint("KeyError", "weights is a dict with keys W_n, b_n, W_i, b_i, W_f, b_f, W_v, b_v."),),
 )
@@ -115,17 +145,7 @@ LSTM_CELL = make_exercise(
 UNROLL = make_exercise(
     6, Spec("unroll", "06_lstm_cell", "Unrolling the cell over a sequence", "function", UNROLL_SIGNATURE,
             ("stms",), UNROLL_SIGNATURE, 2, GATE_FORBIDDEN, uses=("lstm_cell",)),
-    cell_inputs(4), unroll,
-    hints=(
-        Hint("Your result holds the Long Term Memories: collect STM_t, the first thing lstm_cell returns.",
-             unroll_with(lstm_cell, collect="ltm")),
-        Hint("Your result holds the memories before each step (it starts with stm0): collect STM_t after calling "
-             "lstm_cell.", unroll_with(lstm_cell, collect="previous")),
-        Hint("Every step restarts from stm0 and ltm0: pass each step's (STM_t, LTM_t) on to the next.",
-             unroll_with(lstm_cell, carry="none")),
-        Hint("Your Long Term Memory is not carried from step to step: the next step needs this step's LTM_t as "
-             "well as its STM_t.", unroll_with(lstm_cell, carry="stm_only")),
-    ),
+    cell_inputs(4), unroll, derive_mistakes=loop_mistakes, intermediates=unroll_intermediates,
     error_hints=GATE_ERROR_HINTS
     + (ErrorHint("stack", "Collect the STM_t of every step in a list and join them with lk.stack(stms, axis=0): "
                  "(T, batch, hidden)."),),

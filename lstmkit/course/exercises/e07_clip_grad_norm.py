@@ -27,21 +27,31 @@ INPUTS = (
 )
 
 
-def clip_grad_norm_variant(norm: str = "l2", clamp: bool = True, per_array: bool = False,
+def clip_grad_norm_variant(norm: str = "l2", clamp: str = "min", per_array: bool = False,
                            report: str = "before") -> Callable[[list[Any], float], tuple[list[Any], float]]:
-    """Gradient clipping with one mistake (the defaults give the correct answer)."""
+    """Gradient clipping with its choices spelled out (the defaults give the correct answer).
+
+    norm: "l2" (the global L2 norm), "l1", "squared" (no square root), "sum" (a sum of
+    per-array norms); clamp: "min" (min(1, max_norm / norm)), "none" (no threshold),
+    "inverted" (scales when the norm is *below* max_norm); per_array: each array by its
+    own norm; report: the norm "before" or "after" clipping.
+    """
 
     def norm_of(arrays: list[Any]) -> float:
         if norm == "l1":
             return float(sum(float(abs(g).sum()) for g in arrays))
+        if norm == "sum":
+            return float(sum(float((g * g).sum()) ** 0.5 for g in arrays))
         squares = float(sum(float((g * g).sum()) for g in arrays))
         return squares if norm == "squared" else squares**0.5
 
     def clip(arrays: list[Any], limit: float) -> tuple[list[Any], float]:
         total = norm_of(arrays)
         scale = limit / (total + EPS)
-        if clamp:
+        if clamp == "min":
             scale = min(1.0, scale)
+        elif clamp == "inverted":
+            scale = scale if total < limit else 1.0
         return [g * scale for g in arrays], total
 
     def variant(grads, max_norm):
@@ -57,24 +67,37 @@ def clip_grad_norm_variant(norm: str = "l2", clamp: bool = True, per_array: bool
 clip_grad_norm = clip_grad_norm_variant()
 clip_grad_norm.__doc__ = ("Reference: scale every gradient by min(1, max_norm / (total_norm + 1e-6)); "
                           "grads -> (arrays of the same shapes, total L2 norm before clipping).")
-CL = clip_grad_norm_variant
+
+#: each choice of the reference, the other ways a learner may make it, and what the course says
+CHOICES = {
+    "norm": {"l1": "Your norm adds absolute values (the L1 norm); the global norm is the square root of the sum "
+                   "of all squares.",
+             "squared": "Your norm is the sum of squares without the square root.",
+             "sum": "Your norm adds up the norms of the arrays; the global norm is the square root of the sum of "
+                    "all their squares together, sqrt(sum of (g * g).sum())."},
+    "clamp": {"none": "You scale every time, with no threshold: the scale is min(1, max_norm / total_norm), so "
+                      "gradients within max_norm stay as they are.",
+              "inverted": "Your condition is the wrong way round: clip when the norm is above max_norm, leave "
+                          "the gradients alone when it is below."},
+    "per_array": {True: "You clip each gradient by its own norm. Clipping uses one global norm over all gradients "
+                        "together, so their directions relative to each other stay the same."},
+    "report": {"after": "You report the norm after clipping; total_norm is the norm before clipping (what "
+                        "training logs to show how large the gradients were)."},
+}
+
+
+def clip_mistakes() -> tuple[Hint, ...]:
+    """One choice of the reference made another way, for every choice and every other way."""
+    return tuple(Hint(text, clip_grad_norm_variant(**{choice: value}))
+                 for choice, ways in CHOICES.items() for value, text in ways.items())
+
 
 CLIP_GRAD_NORM = make_exercise(
     7, Spec("clip_grad_norm", "07_clip_grad_norm", "Clipping gradients by their global norm", "array_function",
             ("grads", "max_norm"), ("clipped[]", "total_norm"), (), 3,
             ("lstmkit.optim", "lstmkit.nn", "lstmkit.course", "torch", "clip_grad_norm_")),
     INPUTS, clip_grad_norm,
-    hints=(
-        Hint("Your gradients were scaled up although their norm was already within max_norm: the scale is "
-             "min(1, max_norm / total_norm); clipping only ever shrinks.", CL(clamp=False)),
-        Hint("You clip each gradient by its own norm. Clipping uses one global norm over all gradients together, "
-             "so their directions relative to each other stay the same.", CL(per_array=True)),
-        Hint("Your norm adds absolute values (the L1 norm); the global norm is the square root of the sum of all "
-             "squares.", CL(norm="l1")),
-        Hint("Your norm is the sum of squares without the square root.", CL(norm="squared")),
-        Hint("You report the norm after clipping; total_norm is the norm before clipping (what training logs to "
-             "show how large the gradients were).", CL(report="after")),
-    ),
+    derive_mistakes=clip_mistakes,
     error_hints=(
         ErrorHint("division by zero", "When every gradient is zero the norm is 0: add a small epsilon, "
                   "max_norm / (total_norm + 1e-6), or leave gradients within max_norm untouched."),

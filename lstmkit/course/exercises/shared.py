@@ -12,6 +12,8 @@ from typing import Any
 import numpy
 
 from ...autograd.tensor import Tensor, concat
+from ..mistakes import Node, op, tree_intermediates, tree_mistakes, var
+from ..mistakes import affine as affine_node
 from ..model import ErrorHint, Exercise, Spec
 
 Rng = numpy.random.Generator
@@ -22,9 +24,28 @@ GATE_FORBIDDEN = ("lstmkit.gates", "lstmkit.nn", "lstmkit.course", "torch")
 
 
 def make_exercise(lesson: int, spec: Spec, make_inputs: tuple[Maker, ...], reference: Callable[..., Any],
-                  **secret: Any) -> Exercise:
-    """An :class:`Exercise` of lesson ``lesson``: its public ``spec`` and its secret half."""
+                  tree: Node | None = None, **secret: Any) -> Exercise:
+    """An :class:`Exercise` of lesson ``lesson``: its public ``spec`` and its secret half.
+
+    ``tree`` is the reference as an expression tree (:mod:`..mistakes`): it gives the
+    rule-derived mistakes and the named intermediates.
+    """
+    if tree is not None:
+        secret.setdefault("derive_mistakes", tree_mistakes(tree, spec.signature))
+        secret.setdefault("intermediates", tree_intermediates(tree, spec.signature))
     return Exercise(spec=spec, lesson=lesson, make_inputs=make_inputs, reference=reference, **secret)
+
+
+# ------------------------------------------------------------------ the gates as expression trees
+
+JOINED = op("join", var("stm_prev"), var("event"))
+N_T = op("tanh", affine_node(JOINED, "W_n", "b_n"), name="N_t")
+I_T = op("sigmoid", affine_node(JOINED, "W_i", "b_i"), name="i_t")
+F_T = op("sigmoid", affine_node(JOINED, "W_f", "b_f"), name="f_t")
+V_T = op("sigmoid", affine_node(JOINED, "W_v", "b_v"), name="V_t")
+LEARN_OUTPUT = op("mul", N_T, I_T, name="learn gate")
+FORGET_OUTPUT = op("mul", var("ltm_prev"), F_T, name="forget gate")
+NEW_LTM = op("add", FORGET_OUTPUT, LEARN_OUTPUT, name="LTM_t")
 
 
 # ------------------------------------------------------------------ the pieces of every gate
@@ -113,19 +134,13 @@ def gate_spec(name: str, notebook: str, title: str, signature: tuple[str, ...], 
 
 # ------------------------------------------------------------------ hints every gate shares
 
-ORDER_HINT = (
-    "Your result matches joining [E_t, STM_{t-1}] (Event first). The course joins [STM_{t-1}, E_t]: the first "
-    "`hidden` columns of every weight matrix read the Short Term Memory, the rest read the Event. Use "
-    "lk.concat([stm_prev, event], axis=-1)."
-)
-
 GATE_ERROR_HINTS = (
     ErrorHint("matmul", "Each W is (hidden, hidden + event) and the joined input [STM_{t-1}, E_t] is "
               "(batch, hidden + event), one row per example. Multiply as x @ W.T (not W @ x, not x @ W), then "
-              "add the bias b of shape (hidden,)."),
+              "add the bias b of shape (hidden,).", line_has="W"),
     ErrorHint("cannot be broadcast", "Shapes that cannot be broadcast usually mean an elementwise product `*` "
               "where a matrix product `@` belongs: weights meet the joined input through x @ W.T; `*` (⊙) is "
-              "only for combining two (batch, hidden) results."),
+              "only for combining two (batch, hidden) results.", line_has="*"),
     ErrorHint("concat", "Join the two memories' inputs along the feature axis: lk.concat([stm_prev, event], "
               "axis=-1) gives (batch, hidden + event)."),
     ErrorHint("NameError", "A name is not defined. Run the notebook's first cell (import lstmkit as lk) and "
@@ -133,9 +148,3 @@ GATE_ERROR_HINTS = (
     ErrorHint("has no attribute", "lstmkit Tensors offer x.tanh(), x.sigmoid(), x.T, x @ W, x * y, x + y; "
               "joining is lk.concat([a, b], axis=-1). NumPy functions do not work on Tensors."),
 )
-
-
-def bias_hint(name: str) -> str:
-    """The hint for a gate that leaves out the bias ``name``."""
-    return (f"Your result matches leaving out the bias {name}. Every gate adds its bias after the matrix "
-            "product: x @ W.T + b.")
