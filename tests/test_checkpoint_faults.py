@@ -144,12 +144,17 @@ def test_flipping_any_header_byte_is_refused_and_changes_nothing(saved, target, 
     offsets = _structure_offsets(saved)
     assert len(offsets) > 500  # every member's headers are in there
     damaged = tmp_path / "damaged.ckpt"
+    damaged.write_bytes(good)
     before = target[3]()
-    for offset in offsets:
-        raw = bytearray(good)
-        raw[offset] ^= mask
-        damaged.write_bytes(bytes(raw))
-        _refused(damaged, target, before)
+    fd = os.open(damaged, os.O_RDWR)
+    try:
+        for offset in offsets:
+            os.pwrite(fd, bytes([good[offset] ^ mask]), offset)
+            _refused(damaged, target, before)
+            os.pwrite(fd, good[offset : offset + 1], offset)
+    finally:
+        os.close(fd)
+    assert damaged.read_bytes() == good
 
 
 def test_every_truncation_is_refused(saved, target, tmp_path):
