@@ -22,3 +22,6 @@ result.CaseVerdict.got_shape
 result.CaseVerdict.max_error
 model.Spec.uses  # composite exercises: unroll calls lstm_cell
 lstmkit.course.__getattr__  # PEP 562
+nbgrader_row = None  # nbgrader's Grade and SubmittedNotebook columns: set by grade/exports.py, read by nbgrader
+nbgrader_row.manual_score
+nbgrader_row.late_submission_penalty

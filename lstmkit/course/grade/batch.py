@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import multiprocessing
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -30,13 +31,29 @@ from ..judge import judge
 from ..result import Result, failed
 from ..wire import Limits as WireLimits
 from ..wire import WireError, from_json, read_file, to_json
+from .collect import (
+    Entry,
+    NotGraded,
+    classify,
+    load_index,
+    merge,
+    resolved,
+    save_index,
+    strays,
+    submission_time,
+)
+from .course_file import Course, read_times
+from .guard import die_with_parent
 from .job import ExerciseJob
-from .report import SubmissionResult, write_outputs
-from .sandbox import Limits, SandboxReport, run_sandboxed
-from .submission import read_submission
+from .outputs import ClassRows, write_everything
+from .overrides import read_overrides
+from .report import SubmissionResult
+from .sandbox import Limits, SandboxReport, run_sandboxed, stop_pool
+from .submission import learner_and_notebook, read_submission
 
 GRADER_VERSION = 2  #: part of every result's key: bump when grading changes
 MAX_NOTEBOOK_BYTES = 16 * 2**20
+CONNECT_TIMEOUT = 5.0  #: seconds to reach a Dask scheduler before giving up
 
 
 class GradeError(RuntimeError):
@@ -65,10 +82,14 @@ class BatchResult:
     """What one call of :func:`grade_submissions` did."""
 
     out: Path
-    results: list[SubmissionResult]  #: one per submission file, in path order
+    results: list[SubmissionResult]  #: one per submission file of the gradebook, in path order
     graded: list[str]  #: keys graded in this call
     reused: list[str]  #: keys taken from the state of an earlier call
     internal_errors: int = 0
+    kept: list[str] = field(default_factory=list)  #: keys of earlier runs' submissions outside this run's paths
+    not_graded: list[NotGraded] = field(default_factory=list)  #: files left out, and why
+    book: ClassRows | None = None  #: the gradebook as written (None when nothing was)
+    warnings: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ finding submissions
@@ -175,21 +196,58 @@ def run_tasks(tasks: list[dict[str, Any]], workers: int, scheduler: str | None) 
     if not tasks:
         return
     if scheduler:
-        from distributed import Client, as_completed  # noqa: PLC0415  (instructor extra)
+        from distributed import as_completed  # noqa: PLC0415  (instructor extra)
 
-        with Client(scheduler) as client:
+        client = connect(scheduler) if isinstance(scheduler, str) else scheduler
+        try:
             futures = client.map(grade_one, tasks, pure=False)
             for future in as_completed(futures):
                 yield future.result()
+        finally:
+            if isinstance(scheduler, str):
+                client.close()
         return
     if workers <= 1 or len(tasks) == 1:
         for task in tasks:
             yield grade_one(task)
         return
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
+                                                  initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
         for future in concurrent.futures.as_completed([pool.submit(grade_one, t) for t in tasks]):
             yield future.result()
+    except BaseException:  # Ctrl-C or a stopped consumer: no worker, and so no sandbox, outlives the grader
+        stop_pool(pool)
+        raise
+    pool.shutdown()
+
+
+def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """A Dask ``Client`` of the scheduler at ``address``; a one-line GradeError when it cannot be reached."""
+    try:
+        from distributed import Client  # noqa: PLC0415  (instructor extra)
+    except ImportError as error:
+        raise GradeError(f"--scheduler needs Dask's distributed ({error}); pip install 'lstmkit[instructor]'.") \
+            from None
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise GradeError(f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({reason[:160]}); "
+                         "start it (dask scheduler) or leave out --scheduler to grade on this machine.") from None
+
+
+def check_out(out: Path, paths: list[str | Path]) -> None:
+    """Refuse an output folder inside (or equal to) a folder of submissions: the class's files are not ours."""
+    target = resolved(out)
+    for raw in paths:
+        folder = Path(raw)
+        if folder.is_dir() and not folder.is_symlink():
+            root = resolved(folder)
+            if target == root or target.startswith(root.rstrip("/") + "/"):
+                raise GradeError(f"the output folder {out} is inside the submissions folder {folder}; the gradebook "
+                                 "and feedback would be written among the learners' files. Give an --out outside it.")
 
 
 def _prepare(out: Path) -> Path:
@@ -212,26 +270,81 @@ def _load_state(state: Path, key: str) -> SubmissionResult | None:
 
 
 def grade_submissions(paths: list[str | Path], out: str | Path, settings: Settings | None = None, workers: int = 1,
-                      scheduler: str | None = None, resume: bool = False, progress: bool = False) -> BatchResult:
-    """Grade every submission under ``paths`` into ``out``; see the module's docstring."""
+                      scheduler: str | None = None, resume: bool = False, progress: bool = False,
+                      course: Course | None = None) -> BatchResult:
+    """Grade every submission under ``paths`` into ``out``; see the module's docstring.
+
+    With a ``course``, files are checked against it first (:func:`.collect.classify`):
+    what is not graded is listed with the reason, every roster learner gets a row and
+    every exercise of the course a column. Submissions of earlier runs into ``out``
+    that lie outside ``paths`` are kept (regrade some, keep the rest).
+    """
     settings = settings or Settings()
     out = Path(out)
-    state = _prepare(out)
+    check_out(out, paths)
+    found = find_submissions(paths)
+    if not found:
+        return BatchResult(out, [], [], [], warnings=[
+            f"no notebooks found in {', '.join(str(p) for p in paths)}; nothing was graded or written."])
+    accepted, not_graded, manifest = [], [], None
+    if course is None:
+        accepted = [(path, *learner_and_notebook(path)) for path in found]
+    else:
+        manifest = read_times(course.times, course) if course.times is not None else None
+        if course.overrides is not None:
+            read_overrides(course.overrides, course)  # a bad line stops the run before anything is written
+        for path in [*found, *strays(paths)]:
+            learner, notebook, reason = classify(path, course)
+            if reason:
+                not_graded.append(NotGraded(str(path), resolved(path), reason))
+            else:
+                accepted.append((path, learner, notebook))
+    client = connect(scheduler) if scheduler else None
+    try:
+        return _grade_into(out, paths, accepted, sorted(not_graded, key=lambda n: n.path), manifest, settings,
+                           workers, client, resume, progress, course)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _grade_into(out: Path, paths: list[str | Path], accepted: list[tuple[Path, str, str | None]],
+                not_graded: list[NotGraded], manifest: Any, settings: Settings, workers: int, client: Any,
+                resume: bool, progress: bool, course: Course | None) -> BatchResult:
     digest = settings.digest()
-    tasks = [make_task(path, settings, digest) for path in find_submissions(paths)]
+    tasks = [make_task(path, settings, digest) for path, _, _ in accepted]
+    entries = [Entry(task["key"], str(path), resolved(path), learner, notebook,
+                     submission_time(path, learner, notebook, manifest) if course else "")
+               for task, (path, learner, notebook) in zip(tasks, accepted, strict=True)]
+    state = _prepare(out)
+    previous = load_index(state)
+    index, kept = merge(previous, [resolved(p) for p in paths], entries, not_graded, digest)
+    if kept and previous is not None and previous.digest != digest:
+        raise GradeError(f"{out} holds grades made with other settings (seed, limits or grader version) for "
+                         f"{len(kept)} submissions outside {', '.join(str(p) for p in paths)}; regrade the whole "
+                         "class into it, or give a new --out.")
     done: dict[str, SubmissionResult] = {}
+    warnings = []
+    for entry in kept:
+        saved = _load_state(state, entry.key)
+        if saved is None:
+            warnings.append(f"the saved result of {entry.path} is gone from {state}; grade it again to bring its "
+                            "row back.")
+        else:
+            done[entry.key] = saved
+    kept_keys = sorted(done)
     if resume:
         for task in tasks:
             saved = _load_state(state, task["key"])
             if saved is not None:
                 done[task["key"]] = saved
-    reused = sorted(done)
+    reused = sorted(set(done) - set(kept_keys))
     todo = [t for t in tasks if t["key"] not in done]
     graded, errors = [], 0
     from tqdm.auto import tqdm  # noqa: PLC0415
 
     with tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr) as bar:
-        for result in run_tasks(todo, workers, scheduler):
+        for result in run_tasks(todo, workers, client):
             done[result.key] = result
             graded.append(result.key)
             if result.internal_error:
@@ -239,6 +352,8 @@ def grade_submissions(paths: list[str | Path], out: str | Path, settings: Settin
             else:
                 write_atomic(state / f"{result.key}.json", to_json(result))
             bar.update(1)
-    results = [done[t["key"]] for t in tasks]
-    write_outputs(out, results, settings.as_json())
-    return BatchResult(out, results, sorted(graded), reused, errors)
+    entries_now = [e for e in index.entries if e.key in done]
+    save_index(state, dataclasses.replace(index, entries=tuple(entries_now)))
+    results = [done[e.key] for e in entries_now]
+    book = write_everything(out, results, entries_now, list(index.not_graded), settings.as_json(), course)
+    return BatchResult(out, results, sorted(graded), reused, errors, kept_keys, list(index.not_graded), book, warnings)

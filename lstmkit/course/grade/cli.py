@@ -2,7 +2,9 @@
 
 Exit status: 0 when every submission was graded (whatever the learners' code
 did), 1 when the grader itself failed on some submission (they keep a row and are
-retried by ``--resume``), 2 on bad arguments or an unwritable output folder.
+retried by ``--resume``), 2 on bad arguments, a bad course file, an output folder
+inside the submissions or not writable, or an unreachable scheduler (nothing is
+written then). No notebook to grade is a warning, exit 0, nothing written.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ DESCRIPTION = """Grade learners' exercise notebooks in sandboxed processes.
 A SUBMISSION is a notebook or a folder of them: a folder per learner
 (alice/02_learn_gate.ipynb), a folder per assignment (02_learn_gate/alice.ipynb)
 or one file per learner (alice.ipynb, its exercises found from the functions it
-defines). Writes OUT/gradebook.csv, OUT/results.json and OUT/feedback/<learner>.md."""
+defines). Writes OUT/gradebook.csv, OUT/results.json, OUT/feedback/<learner>.md and
+the class report OUT/report.html (and report.md); with --course also OUT/exports/
+(canvas.csv, moodle.csv, nbgrader's gradebook.db). Submissions graded into OUT
+before that lie outside this run's SUBMISSIONs keep their rows."""
 
 
 def _positive(kind: type) -> object:
@@ -50,28 +55,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep the results of an earlier run into DIR; grade only what is missing")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="a Dask scheduler (tcp://host:8786): grade on its workers instead of locally")
+    parser.add_argument("--course", metavar="FILE",
+                        help="course file (course.toml): notebooks, roster, deadlines, late policy, overrides; "
+                             "every roster learner gets a row, every exercise a column, other files are listed "
+                             "as not graded")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a parsed grade command; returns the exit status."""
     from .batch import GradeError, Settings, grade_submissions  # noqa: PLC0415  (keeps --help light)
-    from .report import gradebook, summary_table  # noqa: PLC0415
+    from .course_file import CourseError, load_course  # noqa: PLC0415
+    from .report import summary_table  # noqa: PLC0415
     from .sandbox import Limits  # noqa: PLC0415
 
     limits = Limits(exercise_timeout=args.timeout, submission_timeout=args.timeout * 10 + 30, memory_mb=args.memory)
     try:
+        course = load_course(args.course) if args.course else None
         batch = grade_submissions(
             args.submissions, args.out, Settings(seed=args.seed, limits=limits), workers=args.workers,
-            scheduler=args.scheduler, resume=args.resume, progress=not args.no_progress,
+            scheduler=args.scheduler, resume=args.resume, progress=not args.no_progress, course=course,
         )
-    except GradeError as error:
+    except (GradeError, CourseError) as error:
         print(f"lstmkit grade: error: {error}", file=sys.stderr)
         return 2
-    columns, rows = gradebook(batch.results)
-    print(summary_table(columns, rows))
-    print(f"\n{len(batch.graded)} graded, {len(batch.reused)} kept from before; wrote {batch.out}/gradebook.csv, "
-          f"results.json and feedback/")
+    for warning in batch.warnings:
+        print(f"lstmkit grade: warning: {warning}", file=sys.stderr)
+    if batch.book is None:
+        return 0
+    print(summary_table(batch.book.columns, batch.book.rows))
+    if batch.not_graded:
+        print(f"\nnot graded ({len(batch.not_graded)} files):")
+        for left_out in batch.not_graded:
+            print(f"  {left_out.path}: {left_out.reason}")
+    kept = f", {len(batch.kept)} kept from earlier runs" if batch.kept else ""
+    print(f"\n{len(batch.graded)} graded, {len(batch.reused)} resumed{kept}; wrote {batch.out}/gradebook.csv, "
+          f"results.json, feedback/ and report.html" + (", exports/" if course else ""))
     if batch.internal_errors:
         print(f"lstmkit grade: {batch.internal_errors} submissions could not be graded (see results.json); "
               "run again with --resume to retry them.", file=sys.stderr)

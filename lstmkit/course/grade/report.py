@@ -59,11 +59,18 @@ class Row:
         return sum(r.points for r in self.results.values())
 
 
-def gradebook(results: list[SubmissionResult]) -> tuple[list[str], dict[str, Row]]:
-    """(exercise columns in course order, learner -> Row) from per-submission results."""
+def gradebook(results: list[SubmissionResult], exercises: list[str] | None = None,
+              learners: list[str] | None = None) -> tuple[list[str], dict[str, Row]]:
+    """(exercise columns in course order, learner -> Row) from per-submission results.
+
+    Without ``exercises`` the columns are the exercises submitted; without ``learners``
+    the rows are the learners who submitted, sorted. With them (a course file), every
+    exercise is a column and every learner a row, in the course's order, submitted or not.
+    """
     seen = {name for r in results for name in r.results}
-    columns = [name for name in EXERCISES if name in seen]
-    grouped: dict[str, dict[str, Any]] = {}
+    columns = exercises if exercises is not None else [name for name in EXERCISES if name in seen]
+    grouped: dict[str, dict[str, Any]] = {learner: {"results": {}, "files": {}, "notes": []}
+                                          for learner in learners or []}
     for result in sorted(results, key=lambda r: r.path):
         row = grouped.setdefault(result.learner, {"results": {}, "files": {}, "notes": []})
         name = Path(result.path).name
@@ -71,11 +78,14 @@ def gradebook(results: list[SubmissionResult]) -> tuple[list[str], dict[str, Row
             row["notes"].append(f"{name}: {result.error}")
         row["notes"] += [f"{name}: {note}" for note in result.notes]
         for exercise, verdict in result.results.items():
+            if exercise not in columns:
+                row["notes"].append(f"{name}: {exercise} is not an exercise of this course; not graded")
+                continue
             if exercise in row["results"]:
                 row["notes"].append(f"{exercise} was submitted twice; graded {result.path} (the last by path)")
             row["results"][exercise], row["files"][exercise] = verdict, result.path
     rows = {}
-    for learner, row in sorted(grouped.items()):
+    for learner, row in (grouped.items() if learners is not None else sorted(grouped.items())):
         for name in columns:
             if name not in row["results"]:
                 spec = EXERCISES[name].spec
@@ -109,19 +119,44 @@ def feedback_markdown(row: Row) -> str:
     return "\n".join(lines)
 
 
-def gradebook_csv(columns: list[str], rows: dict[str, Row]) -> str:
+MAX_ROW = "points possible"  #: the first line under the header of a course's gradebook.csv
+
+
+def adjusted(row: Row) -> str:
+    """What changed a row's automatic scores, one ``exercise: note`` per adjustment ("" when nothing did)."""
+    return "; ".join(f"{name}: {note}" for name, result in row.results.items() for note in result.adjustments)
+
+
+def gradebook_csv(columns: list[str], rows: dict[str, Row], names: dict[str, str] | None = None) -> str:
+    """``learner, <exercise>..., total``; with ``names`` (a course's roster) also ``name``, a
+    ``points possible`` line first, and an ``adjusted`` column (late penalties, overrides)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["learner", *columns, "total"])
+    if names is None:
+        writer.writerow(["learner", *columns, "total"])
+    else:
+        writer.writerow(["learner", "name", *columns, "total", "adjusted"])
+        points = [EXERCISES[n].spec.points for n in columns]
+        writer.writerow([MAX_ROW, "", *(f"{p:g}" for p in points), f"{sum(points):g}", ""])
     for learner, row in rows.items():
-        writer.writerow([csv_cell(learner), *(f"{row.results[n].score:g}" for n in columns), f"{row.total:g}"])
+        scores = [f"{row.results[n].score:g}" for n in columns]
+        if names is None:
+            writer.writerow([csv_cell(learner), *scores, f"{row.total:g}"])
+        else:
+            writer.writerow([csv_cell(learner), csv_cell(names.get(learner, "")), *scores, f"{row.total:g}",
+                             csv_cell(adjusted(row))])
     return buffer.getvalue()
 
 
-def write_outputs(out: Path, results: list[SubmissionResult], settings: dict[str, Any]) -> None:
-    """gradebook.csv, results.json and feedback/<learner>.md, each written atomically."""
-    columns, rows = gradebook(results)
-    write_atomic(out / "gradebook.csv", gradebook_csv(columns, rows))
+def write_outputs(out: Path, columns: list[str], rows: dict[str, Row], results: list[SubmissionResult],
+                  settings: dict[str, Any], not_graded: list[tuple[str, str]] | None = None,
+                  names: dict[str, str] | None = None) -> None:
+    """gradebook.csv, results.json and feedback/<learner>.md, each written atomically.
+
+    ``not_graded`` lists (file, reason) for files left out; ``names`` is the roster's
+    learner -> name when there is a course file (see :func:`gradebook_csv`).
+    """
+    write_atomic(out / "gradebook.csv", gradebook_csv(columns, rows, names))
     sandboxes = sorted({json.dumps(r.sandbox, sort_keys=True) for r in results if r.sandbox})
     document = {
         "settings": settings,
@@ -130,6 +165,8 @@ def write_outputs(out: Path, results: list[SubmissionResult], settings: dict[str
         "sandbox": [json.loads(s) for s in sandboxes],
         "learners": {learner: json.loads(to_json(row)) for learner, row in rows.items()},
     }
+    if not_graded is not None:
+        document["not_graded"] = [{"path": path, "reason": reason} for path, reason in not_graded]
     write_atomic(out / "results.json", json.dumps(document, indent=1, sort_keys=True))
     for learner, row in rows.items():
         write_atomic(out / "feedback" / f"{feedback_name(learner)}.md", feedback_markdown(row))
