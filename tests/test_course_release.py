@@ -114,3 +114,23 @@ def test_solution_notebook_stores_one_passing_feedback_per_check(stem):
             assert "### BEGIN HIDDEN TESTS" in cell.source and "assert_passes(" in cell.source
             assert [out.output_type for out in cell.outputs] == ["display_data"]
             assert "passed" in cell.outputs[0].data["text/plain"]
+
+
+def test_release_refuses_to_leave_an_exercise_without_its_solution_stale_unless_pruned(tmp_path, capsys):
+    import shutil
+
+    source, dest = tmp_path / "solutions", tmp_path / "exercises"
+    source.mkdir()
+    for name in ("02_learn_gate.ipynb", "03_forget_gate.ipynb"):
+        shutil.copy(SOLUTIONS / name, source / name)
+    release(source, dest)
+    (source / "03_forget_gate.ipynb").unlink()
+    (dest / "02_learn_gate.ipynb").write_text("edited")  # would be rewritten by a release
+    with pytest.raises(ReleaseError, match=r"holds 03_forget_gate.ipynb, which no notebook .* would go stale"):
+        release(source, dest)
+    assert main([str(source), str(dest)]) == 2
+    assert "pass --prune to remove them" in capsys.readouterr().err
+    assert (dest / "02_learn_gate.ipynb").read_text() == "edited" and (dest / "03_forget_gate.ipynb").exists()
+    assert main([str(source), str(dest), "--prune"]) == 0
+    assert "removed" in capsys.readouterr().out and sorted(p.name for p in dest.iterdir()) == ["02_learn_gate.ipynb"]
+    assert stale_files(source, dest) == []

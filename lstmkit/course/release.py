@@ -12,6 +12,10 @@ Command line (``lstmkit release SOURCE DEST``, or ``python -m lstmkit.course.rel
 
     lstmkit release solutions exercises           # write exercises/*.ipynb
     lstmkit release solutions exercises --check   # exit 1 if exercises/ is stale
+    lstmkit release solutions exercises --prune   # also remove exercises with no solution
+
+A notebook in ``exercises/`` whose solution is gone would go stale: release refuses
+(listing them, writing nothing) unless ``--prune`` removes them.
 """
 
 from __future__ import annotations
@@ -136,14 +140,28 @@ def released_files(source_dir: str | Path) -> dict[str, str]:
     return texts
 
 
-def release(source_dir: str | Path, dest_dir: str | Path) -> list[Path]:
+def orphans(source_dir: str | Path, dest_dir: str | Path) -> list[str]:
+    """Notebooks in ``dest_dir`` that no notebook of ``source_dir`` releases (their solution is missing)."""
+    sources = {p.name for p in Path(source_dir).glob("*.ipynb")}
+    return sorted(p.name for p in Path(dest_dir).glob("*.ipynb") if p.name not in sources)
+
+
+def release(source_dir: str | Path, dest_dir: str | Path, prune: bool = False) -> list[Path]:
     """Release every notebook of ``source_dir`` into ``dest_dir``; returns the written paths.
 
-    All notebooks are released in memory first, so a broken one changes nothing.
+    All notebooks are released in memory first, so a broken one changes nothing. A
+    notebook of ``dest_dir`` without a solution is an error (nothing written) unless
+    ``prune``, which removes it.
     """
     texts = released_files(source_dir)
     dest_dir = Path(dest_dir)
+    stale = orphans(source_dir, dest_dir)
+    if stale and not prune:
+        raise ReleaseError(f"{dest_dir} holds {', '.join(stale)}, which no notebook of {source_dir} releases: "
+                           "they would go stale. Restore their solutions, or pass --prune to remove them.")
     dest_dir.mkdir(parents=True, exist_ok=True)
+    for name in stale:
+        (dest_dir / name).unlink()
     written = []
     for name, text in texts.items():
         path = dest_dir / name
@@ -176,6 +194,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--check", action="store_true",
         help="write nothing; exit with status 1 if DEST differs from what release would write",
     )
+    parser.add_argument(
+        "--prune", action="store_true",
+        help="remove notebooks of DEST that no solution releases (without it, release refuses to leave them stale)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,10 +214,13 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             print(f"{args.dest} is up to date with {args.source}.")
             return 0
-        written = release(args.source, args.dest)
+        pruned = orphans(args.source, args.dest) if args.prune else []
+        written = release(args.source, args.dest, prune=args.prune)
     except ReleaseError as error:
         print(f"lstmkit: error: {error}", file=sys.stderr)
         return 2
+    for name in pruned:
+        print(f"removed {Path(args.dest) / name} (no solution releases it)")
     for path in written:
         print(f"released {path}")
     return 0
