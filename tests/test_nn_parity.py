@@ -461,3 +461,67 @@ def test_init_gains_and_errors_match_torch():
         nn.init.xavier_uniform_(lk.zeros(5))
     with pytest.raises(ValueError, match="unsupported nonlinearity"):
         nn.init.calculate_gain("swish")
+
+
+# --------------------------------------------------------------------------- a model written the torch way
+
+
+def _word_model(lib, rnn_type, ntoken=11, ninp=6, nhid=6, nlayers=2, dropout=0.2):
+    """The shape of PyTorch's word-level language model example: embedding, dropout, a
+    recurrent stack, a decoder whose weight is tied to the embedding, torch-style init."""
+
+    class RNNModel(lib.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = lib.Dropout(dropout)
+            self.encoder = lib.Embedding(ntoken, ninp)
+            self.rnn = getattr(lib, rnn_type)(ninp, nhid, nlayers, dropout=dropout)
+            self.decoder = lib.Linear(nhid, ntoken)
+            self.decoder.weight = self.encoder.weight
+            lib.init.uniform_(self.encoder.weight, -0.1, 0.1)
+            lib.init.zeros_(self.decoder.bias)
+
+        def forward(self, input, hidden):
+            emb = self.drop(self.encoder(input))
+            output, hidden = self.rnn(emb, hidden)
+            self.rnn.flatten_parameters()
+            return self.decoder(self.drop(output)), hidden
+
+    return RNNModel().double()
+
+
+@pytest.mark.parametrize("rnn_type", ["LSTM", "GRU", "RNN"])
+def test_a_tied_word_model_trains_like_torch(rnn_type):
+    ours, theirs = _word_model(nn, rnn_type), _word_model(torch.nn, rnn_type)
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # tied weights listed under both names
+    _copy_weights(ours, theirs)
+    ours.eval()
+    theirs.eval()
+    gen = np.random.default_rng(9)
+    T, batch, lr = 7, 4, 0.5
+    shape = (2, batch, 6)
+    hidden = (lk.zeros(*shape, dtype="float64"), lk.zeros(*shape, dtype="float64")) if rnn_type == "LSTM" else \
+        lk.zeros(*shape, dtype="float64")
+    hidden_t = (torch.zeros(shape, dtype=torch.float64),) * 2 if rnn_type == "LSTM" else \
+        torch.zeros(shape, dtype=torch.float64)
+    criterion, criterion_t = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+    for _ in range(3):
+        data, targets = gen.integers(0, 11, (T, batch)), gen.integers(0, 11, T * batch)
+        hidden = tuple(h.detach() for h in hidden) if rnn_type == "LSTM" else hidden.detach()
+        hidden_t = tuple(h.detach() for h in hidden_t) if rnn_type == "LSTM" else hidden_t.detach()
+        ours.zero_grad()
+        theirs.zero_grad()
+        out, hidden = ours(lk.tensor(data), hidden)
+        out_t, hidden_t = theirs(torch.from_numpy(data), hidden_t)
+        loss = criterion(out.reshape(-1, 11), lk.tensor(targets))
+        loss_t = criterion_t(out_t.reshape(-1, 11), torch.from_numpy(targets))
+        _assert_close(loss.numpy(), loss_t, "loss")
+        loss.backward()
+        loss_t.backward()
+        their_params = dict(theirs.named_parameters())
+        for name, param in ours.named_parameters():
+            _assert_close(param.grad, their_params[name].grad, f"d {name}")
+            param.data -= lr * param.grad
+        with torch.no_grad():
+            for param in theirs.parameters():
+                param -= lr * param.grad

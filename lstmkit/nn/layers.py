@@ -92,13 +92,15 @@ class Embedding(Module):
 
 class Dropout(Module):
     """Inverted dropout: in training, zero each value with probability ``p`` and scale
-    the rest by 1/(1-p); in eval() the input passes unchanged. Any shape -> same shape."""
+    the rest by 1/(1-p); in eval() the input passes unchanged. Any shape -> same shape.
 
-    def __init__(self, p: float = 0.5) -> None:
+    ``inplace`` is accepted for PyTorch code; the result is always a new Tensor."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], but got {p!r}.")
-        self.p = float(p)
+        self.p, self.inplace = float(p), bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         """x (any shape) -> same shape."""

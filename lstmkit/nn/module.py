@@ -56,12 +56,16 @@ class Module:
             raise RuntimeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes."
             )
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        # replacing a registered Parameter or Module keeps its place in the order, as in torch
         if isinstance(value, Parameter):
+            self._modules.pop(name, None)
             self._parameters[name] = value
         elif isinstance(value, Module):
+            self._parameters.pop(name, None)
             self._modules[name] = value
+        else:
+            self._parameters.pop(name, None)
+            self._modules.pop(name, None)
         object.__setattr__(self, name, value)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -69,19 +73,30 @@ class Module:
 
     # ------------------------------------------------------------------ traversal
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, Parameter) for this module and every sub-module, in order."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) for this module and (with ``recurse``) every sub-module, in
+        order; a Parameter shared by several modules comes once unless ``remove_duplicate=False``."""
         seen: set[int] = set()
-        for name, module in self.named_modules(prefix):
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for name, module in modules:
             for pname, param in module._parameters.items():
-                if id(param) not in seen:
+                if id(param) not in seen or not remove_duplicate:
                     seen.add(id(param))
                     yield (f"{name}.{pname}" if name else pname), param
 
-    def parameters(self) -> Iterator[Parameter]:
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every Parameter, each once."""
-        for _, param in self.named_parameters():
+        for _, param in self.named_parameters(recurse=recurse):
             yield param
+
+    def _state_entries(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(name, Parameter) under every name it is registered (as torch's state_dict lists them:
+        tied weights appear under each of their names)."""
+        for name, param in self._parameters.items():
+            yield prefix + name, param
+        for name, child in self.named_children():
+            yield from child._state_entries(f"{prefix}{name}.")
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted name, Module) for this module (name ``prefix``) and all below it."""
@@ -126,7 +141,7 @@ class Module:
 
     def state_dict(self, *, prefix: str = "") -> OrderedDict[str, Any]:
         """Name -> host NumPy copy of every parameter (safe to save, or to load into torch)."""
-        return OrderedDict((prefix + name, backend.to_numpy(p.data)) for name, p in self.named_parameters())
+        return OrderedDict((name, backend.to_numpy(p.data)) for name, p in self._state_entries(prefix))
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters; checks every name and shape before changing any.
@@ -142,7 +157,7 @@ class Module:
                 f"load_state_dict into {type(self).__name__}: expected a mapping of names to arrays "
                 f"(e.g. another model's state_dict()), but got {type(state_dict).__name__}."
             )
-        params = dict(self.named_parameters())
+        params = dict(self._state_entries())
         missing = [n for n in params if n not in state_dict]
         unexpected = [n for n in state_dict if n not in params]
         if strict and (missing or unexpected):
