@@ -269,7 +269,7 @@ class _Member:
 def _fail(path: Path, expected: str, found: str) -> CheckpointError:
     return CheckpointError(
         f"{_name(path)} is not a readable lstmkit file: expected {expected}, found {found}. "
-        "The file is damaged or was not written by lstmkit; nothing was loaded."
+        "The file is truncated or corrupt, or was not written by lstmkit; nothing was loaded."
     )
 
 
