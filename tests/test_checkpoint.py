@@ -198,3 +198,45 @@ def test_unsafe_optimizer_state_is_refused_at_save_time(tmp_path):
     with pytest.raises(CheckpointError, match="cannot store"):
         save_checkpoint(tmp_path / "c.npz", model, Weird())
     assert not list(tmp_path.iterdir())
+
+
+OPTIMIZERS = {
+    "sgd-nesterov": lambda p: lk.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    "adam-amsgrad": lambda p: lk.optim.Adam(p, lr=0.05, amsgrad=True),
+    "adamw": lambda p: lk.optim.AdamW(p, lr=0.05),
+    "rmsprop-centered": lambda p: lk.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    "adagrad": lambda p: lk.optim.Adagrad(p, lr=0.1, lr_decay=0.01),
+    "lbfgs-strong-wolfe": lambda p: lk.optim.LBFGS(p, max_iter=3, history_size=2, line_search_fn="strong_wolfe"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_resumes_from_a_checkpoint_exactly(tmp_path, name):
+    x = lk.tensor(np.random.default_rng(0).standard_normal((8, 3)))
+
+    def run(model, opt, steps):
+        for _ in range(steps):
+            def closure():
+                opt.zero_grad()
+                loss = (model(x) ** 2).mean()
+                loss.backward()
+                return loss
+
+            opt.step(closure)
+
+    def fresh():
+        rng.manual_seed(5)
+        model = Tiny()
+        model.w.data = model.w.data.astype(np.float64)
+        model.v.data = model.v.data.astype(np.float64)
+        return model, OPTIMIZERS[name](list(model.parameters()))
+
+    straight, straight_opt = fresh()
+    run(straight, straight_opt, 4)
+    first, first_opt = fresh()
+    run(first, first_opt, 2)
+    path = save_checkpoint(tmp_path / "c.ckpt", first, first_opt, step=2)
+    resumed, resumed_opt = fresh()
+    load_checkpoint(path, resumed, resumed_opt)
+    run(resumed, resumed_opt, 2)
+    _assert_same(_params(resumed), _params(straight))
