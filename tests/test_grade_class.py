@@ -195,8 +195,9 @@ def test_exports_in_canvas_and_moodle_layouts(term):
     assert len(moodle) == 5
 
 
-def test_nbgrader_reads_back_the_gradebook_through_its_own_api(term):
+def test_nbgrader_reads_back_the_gradebook_through_its_own_api(term, tmp_path):
     from nbgrader.api import Gradebook
+    from nbgrader.plugins.export import CsvExportPlugin
 
     _, _, _, out, _ = term
     with Gradebook(f"sqlite:///{out / 'exports' / 'gradebook.db'}", course_id="course") as book:
@@ -213,6 +214,12 @@ def test_nbgrader_reads_back_the_gradebook_through_its_own_api(term):
         assert book.find_submission("02_learn_gate", "s02").score == 3.0
         with pytest.raises(Exception, match="No such submission"):
             book.find_submission("02_learn_gate", "s04")
+        exported = tmp_path / "grades.csv"
+        CsvExportPlugin(to=str(exported)).export(book)  # what `nbgrader export` runs
+    lines = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(exported.open())}
+    assert len(lines) == 3 * 4
+    assert float(lines["03_forget_gate", "s01"]["score"]) == 1.0  # 2 points, half taken for lateness
+    assert float(lines["02_learn_gate", "s03"]["score"]) == 2.5 and float(lines["07_clip_grad_norm", "s02"]["score"]) == 0
 
 
 def test_an_override_survives_two_resumes_and_shows_in_gradebook_and_feedback(term, tmp_path):
