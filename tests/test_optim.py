@@ -352,3 +352,42 @@ def test_clip_grad_norm_error_if_nonfinite_and_clip_grad_value():
     optim.clip_grad_value_(a, 0.5)
     np.testing.assert_array_equal(a.grad, np.array([-0.5, 0.2], dtype="float32"))
     assert optim.clip_grad_norm_([lk.tensor([1.0], requires_grad=True)], 1.0).item() == 0.0
+
+
+def _stepped_lbfgs():
+    w = lk.tensor([1.0, -2.0, 0.5], dtype="float64", requires_grad=True)
+    opt = optim.LBFGS([w], max_iter=3)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w**4).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return opt
+
+
+LBFGS_BAD = {
+    "direction of another length": ("d", np.zeros(4), "flat vector of 3 values"),
+    "history entry of another length": ("old_dirs", [np.zeros(2)], "flat vector of 3 values"),
+    "history not a list": ("old_stps", np.zeros(3), "list of vectors"),
+    "ro of strings": ("ro", ["x"], "should be a number"),
+    "counter negative": ("n_iter", -1, "count"),
+    "unknown entry": ("exp_avg", np.zeros(3), "unknown entry 'exp_avg'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LBFGS_BAD))
+def test_bad_lbfgs_state_is_refused_and_changes_nothing(case):
+    opt = _stepped_lbfgs()
+    key, value, message = LBFGS_BAD[case]
+    good = opt.state_dict()
+    bad = {"state": {0: {**good["state"][0], key: value}}, "param_groups": good["param_groups"]}
+    before = opt.state_dict()
+    with pytest.raises(optim.OptimizerStateError, match=message):
+        opt.load_state_dict(bad)
+    after = opt.state_dict()
+    assert after["state"][0].keys() == before["state"][0].keys()
+    np.testing.assert_array_equal(after["state"][0]["d"], before["state"][0]["d"])
+    assert after["state"][0]["n_iter"] == before["state"][0]["n_iter"]

@@ -313,7 +313,7 @@ class LBFGS(Optimizer):
         """LBFGS's state (first parameter only): flat vectors of all parameters' length, lists, numbers."""
         if p is not self._flat_params[0]:
             raise OptimizerStateError(f"{where}: LBFGS keeps its state under the first parameter only.")
-        numel, xp, dtype = self._numel(), p.xp, p.dtype
+        numel = self._numel()
         known = _ARRAYS + _ARRAY_LISTS + _NUMBERS + _COUNTERS + ("ro", "al")
 
         def flat(value: Any, name: str) -> Any:
@@ -323,7 +323,9 @@ class LBFGS(Optimizer):
                     f"{where}['{name}'] should be a flat vector of {numel} values (all parameters), "
                     f"but has shape {array.shape}; the saved optimiser belongs to a different model."
                 )
-            return backend.asarray(array, p.device, dtype=dtype) if xp is not None else array
+            if array.dtype.kind not in "fc":
+                raise OptimizerStateError(f"{where}['{name}'] should hold floats, but has dtype {array.dtype}.")
+            return backend.asarray(array, p.device, dtype=p.dtype)
 
         def number(value: Any, name: str, allow_none: bool = True) -> Any:
             if value is None and allow_none:
