@@ -137,9 +137,9 @@ class RNNBase(Module):
                 raise ValueError(f"{layer}: the input sequence is empty (shape {input.shape}); give at least one step.")
             batch_sizes, lengths, like = None, host.full(B, T, dtype=host.int64), input
         h0, c0 = self._initial_states(layer, hx, like, B, unbatched)
-        if packed and input.sorted_indices is not None:
-            h0 = take_rows(swap_first_axes(h0), input.sorted_indices)
-            h0 = swap_first_axes(h0)
+        if packed and input.sorted_indices is not None:  # states come in the caller's batch order
+            if h0 is not None:
+                h0 = swap_first_axes(take_rows(swap_first_axes(h0), input.sorted_indices))
             if c0 is not None:
                 c0 = swap_first_axes(take_rows(swap_first_axes(c0), input.sorted_indices))
         output, h_n, c_n = self._run_layers(seq, h0, c0, batch_sizes, lengths)
@@ -172,7 +172,7 @@ class RNNBase(Module):
 
     def _initial_states(self, layer: str, hx: Any, like: Tensor, batch: int,
                         unbatched: bool) -> tuple[Tensor, Tensor | None]:
-        """(h0 (L*D, B, H_out), c0 (L*D, B, H) or None), zeros where not given."""
+        """(h0 (L*D, B, H_out) or None, c0 (L*D, B, H) or None); None where not given (zeros)."""
         LD, H = self.num_layers * self.num_directions, self.hidden_size
         out = self.proj_size or H
         wanted = [("h0", out)] + ([("c0", H)] if self.mode == "LSTM" else [])
@@ -188,8 +188,8 @@ class RNNBase(Module):
             states = [hx]
         result = []
         for (name, size), state in zip(wanted, states, strict=True):
-            if state is None:
-                result.append(zeros(LD, batch, size, dtype=like.dtype, device=like.device))
+            if state is None:  # zeros, made per layer in _run_layers
+                result.append(None)
                 continue
             state = as_tensor_like(state, like, name, layer)
             expected = (LD, size) if unbatched else (LD, batch, size)
@@ -200,9 +200,9 @@ class RNNBase(Module):
             result.append(state.reshape(LD, 1, size) if unbatched else state)
         return result[0], (result[1] if len(result) > 1 else None)
 
-    def _run_layers(self, seq: Tensor, h0: Tensor, c0: Tensor | None, batch_sizes: Any,
+    def _run_layers(self, seq: Tensor, h0: Tensor | None, c0: Tensor | None, batch_sizes: Any,
                     lengths: Any) -> tuple[Tensor, Tensor, Tensor | None]:
-        T, B = seq.shape[0], seq.shape[1]
+        T, B, H = seq.shape[0], seq.shape[1], self.hidden_size
         reverse = None
         if self.bidirectional:  # time t of sequence b comes from lengths[b] - 1 - t (padding stays put)
             steps = host.arange(T)[:, None]
@@ -218,14 +218,16 @@ class RNNBase(Module):
                 j = k * self.num_directions + d
                 x = layer_input if d == 0 else self._reversed(layer_input, reverse)
                 weights = self.layer_parameters(k, d)
+                h_j = h0[j] if h0 is not None else zeros(B, self.proj_size or H, dtype=seq.dtype, device=seq.device)
                 if self.mode == "LSTM":
-                    out, h_n, c_n = LSTMLayer.apply(x, h0[j], c0[j], *weights, proj=bool(self.proj_size), **params)
+                    c_j = c0[j] if c0 is not None else zeros(B, H, dtype=seq.dtype, device=seq.device)
+                    out, h_n, c_n = LSTMLayer.apply(x, h_j, c_j, *weights, proj=bool(self.proj_size), **params)
                     c_last.append(c_n)
                 elif self.mode == "GRU":
-                    out, h_n = GRULayer.apply(x, h0[j], *weights, **params)
+                    out, h_n = GRULayer.apply(x, h_j, *weights, **params)
                 else:
                     nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
-                    out, h_n = RNNLayer.apply(x, h0[j], *weights, nonlinearity=nonlinearity, **params)
+                    out, h_n = RNNLayer.apply(x, h_j, *weights, nonlinearity=nonlinearity, **params)
                 outputs.append(out if d == 0 else self._reversed(out, reverse))
                 h_last.append(h_n)
             layer_input = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)
