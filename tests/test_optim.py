@@ -391,3 +391,49 @@ def test_bad_lbfgs_state_is_refused_and_changes_nothing(case):
     assert after["state"][0].keys() == before["state"][0].keys()
     np.testing.assert_array_equal(after["state"][0]["d"], before["state"][0]["d"])
     assert after["state"][0]["n_iter"] == before["state"][0]["n_iter"]
+
+
+class SignSGD(optim.Optimizer):
+    """A custom optimiser written the torch way: __init__ with defaults, step() over param_groups."""
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                state["count"] = state.get("count", 0) + 1
+                state["last_sign"] = np.sign(p.grad)
+                p.data -= group["lr"] * state["last_sign"]
+        return loss
+
+
+def test_a_torch_style_custom_optimizer_steps_and_keeps_its_own_state():
+    w = lk.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+    opt = SignSGD([w], lr=0.5)
+    w.grad = np.array([3.0, -0.1])
+    opt.step()
+    np.testing.assert_allclose(w.numpy(), [0.5, -1.5])
+    saved = opt.state_dict()
+    assert saved["state"][0]["count"] == 1
+    other = SignSGD([lk.tensor([0.0, 0.0], dtype="float64", requires_grad=True)])
+    other.load_state_dict(saved)
+    (p,) = other.param_groups[0]["params"]
+    assert other.state[p]["count"] == 1 and other.param_groups[0]["lr"] == 0.5
+    np.testing.assert_array_equal(other.state[p]["last_sign"], [1.0, -1.0])
+    saved["state"][0]["last_sign"][0] = 7.0
+    assert other.state[p]["last_sign"][0] == 1.0  # copied, not kept
+
+
+def test_a_subclass_without_an_update_says_what_to_write():
+    class Nothing(optim.Optimizer):
+        pass
+
+    w = lk.tensor([1.0], requires_grad=True)
+    w.grad = np.ones(1, dtype="float32")
+    with pytest.raises(NotImplementedError, match="_update\\(p, grad, group, state\\)"):
+        Nothing([w], {"lr": 0.1}).step()

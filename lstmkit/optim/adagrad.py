@@ -18,6 +18,7 @@ class Adagrad(Optimizer):
     """
 
     _buffers = ("sum",)
+    _strict_state = True
 
     def __init__(
         self, params: ParamsArg, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,

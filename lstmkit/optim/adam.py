@@ -18,6 +18,7 @@ class Adam(Optimizer):
     """
 
     _buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _strict_state = True
 
     def __init__(
         self, params: ParamsArg, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),

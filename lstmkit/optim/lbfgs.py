@@ -168,9 +168,6 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups); it keeps one group.")
         super().add_param_group(param_group)
 
-    def _update(self, p: Tensor, grad: Any, group: dict[str, Any], state: dict[str, Any]) -> None:
-        raise NotImplementedError("LBFGS updates all parameters at once in step(closure)")
-
     # ------------------------------------------------------------------ the flat vector
 
     def _numel(self) -> int:

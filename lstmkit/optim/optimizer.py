@@ -12,7 +12,6 @@ arrays) loads here.
 
 from __future__ import annotations
 
-import abc
 import copy
 import math
 import numbers
@@ -85,17 +84,21 @@ def new_step() -> numpy.ndarray:
     return numpy.zeros((), dtype=numpy.float32)
 
 
-class Optimizer(abc.ABC):
+class Optimizer:
     """Base class: param groups, ``zero_grad()``, ``step(closure)``, state save/load.
 
-    Subclasses set ``_buffers`` (state entries shaped like their parameter) and write
-    ``_update(p, grad, group, state)``, or override ``step`` entirely (LBFGS).
+    Subclasses write ``_update(p, grad, group, state)`` (one parameter's update) or
+    override ``step`` entirely, as a torch optimiser does (LBFGS). lstmkit's own
+    optimisers name their state entries (``_buffers``, ``_scalars``) and refuse others
+    on load; a subclass that names none keeps whatever its state dict holds.
     """
 
     #: state entries that hold one value per parameter element (checked on load)
     _buffers: tuple[str, ...] = ()
     #: state entries that are scalars (checked on load; ``step`` is kept as a 0-d float32 array)
     _scalars: tuple[str, ...] = ("step",)
+    #: refuse state entries not named in _buffers/_scalars (lstmkit's own optimisers)
+    _strict_state = False
 
     def __init__(self, params: ParamsArg, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -174,9 +177,12 @@ class Optimizer(abc.ABC):
                     self._update(p, grad, group, self.state[p])
         return loss
 
-    @abc.abstractmethod
     def _update(self, p: Tensor, grad: Any, group: dict[str, Any], state: dict[str, Any]) -> None:
         """Change ``p``'s values in place from ``grad`` (already negated for ``maximize``)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _update(p, grad, group, state) for one parameter, "
+            "or override step(closure=None) as a torch optimiser does."
+        )
 
     # ------------------------------------------------------------------ state dicts
 
@@ -294,11 +300,21 @@ class Optimizer(abc.ABC):
         return converted
 
     def _checked_extra(self, p: Tensor, key: str, value: Any, where: str) -> Any:
-        """An entry this optimiser does not name: refused (subclasses with more state override)."""
-        raise OptimizerStateError(
-            f"{where} has an unknown entry '{key}'; {type(self).__name__} keeps only "
-            f"{sorted(self._buffers + self._scalars)}. The state dict belongs to another optimiser."
-        )
+        """An entry this optimiser does not name: refused by lstmkit's own, copied for other subclasses.
+
+        Copied arrays shaped like the parameter go to its device and dtype (torch's rule).
+        """
+        if self._strict_state:
+            raise OptimizerStateError(
+                f"{where} has an unknown entry '{key}'; {type(self).__name__} keeps only "
+                f"{sorted(self._buffers + self._scalars)}. The state dict belongs to another optimiser."
+            )
+        if is_array_like(value):
+            array = host_copy(value, f"{where}['{key}']")
+            if tuple(array.shape) == p.shape and array.dtype.kind in "fc":
+                return backend.asarray(array, p.device, dtype=p.dtype)
+            return array
+        return copy.deepcopy(value)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -18,6 +18,7 @@ class RMSprop(Optimizer):
     """
 
     _buffers = ("square_avg", "momentum_buffer", "grad_avg")
+    _strict_state = True
 
     def __init__(
         self, params: ParamsArg, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,

@@ -18,6 +18,7 @@ class SGD(Optimizer):
     """
 
     _buffers = ("momentum_buffer",)
+    _strict_state = True
     _scalars = ()
 
     def __init__(
