@@ -127,9 +127,13 @@ def test_modules_move_between_float64_and_float32_state_dicts():
 
 
 def test_exports_include_the_torch_like_api():
-    for name in ("Module", "Parameter", "StateDictError", "Linear", "Embedding", "Dropout",
-                 "RNNCell", "RNN", "LSTMCell", "LSTM"):
+    for name in ("Module", "Parameter", "StateDictError", "IncompatibleKeys", "Linear", "Embedding", "Dropout",
+                 "RNNCell", "RNN", "LSTMCell", "LSTM", "GRUCell", "GRU", "RNNBase", "Sequential", "ModuleList",
+                 "ModuleDict", "NLLLoss", "CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss"):
         assert hasattr(nn, name)
+    for module, name in ((nn.init, "xavier_uniform_"), (nn.utils, "clip_grad_value_"),
+                         (nn.utils.rnn, "pack_padded_sequence"), (nn.modules.rnn, "GRU")):
+        assert hasattr(module, name)
     assert nn.clip_grad_norm_ is optim.clip_grad_norm_
 
 
@@ -160,3 +164,25 @@ def test_a_small_model_learns_with_adam():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.1 * losses[0]
+
+
+def test_module_traversal_helpers_follow_torchs_order():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.1)))
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1", "1.0", "1.1"]
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    assert model.get_submodule("1.0") is model[1][0]
+    visited = []
+    model.apply(lambda m: visited.append(type(m).__name__))
+    assert visited == ["Linear", "Linear", "Dropout", "Sequential", "Sequential"]
+    assert [p.requires_grad for p in model.requires_grad_(False).parameters()] == [False] * 4
+    assert list(model.named_parameters(recurse=False)) == []
+    with pytest.raises(AttributeError, match="no sub-module '2'"):
+        model.get_submodule("2")
+
+
+def test_reassigning_a_parameter_keeps_its_place_and_none_removes_it():
+    layer = nn.Linear(2, 3)
+    layer.weight = nn.Parameter(lk.zeros(3, 2))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    layer.bias = None
+    assert list(layer.state_dict()) == ["weight"]
