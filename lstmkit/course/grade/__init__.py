@@ -13,6 +13,11 @@ The pieces, each one idea:
 * :mod:`.batch` -- many submissions: local process pool or Dask, judging with the same
   judge as ``check()``, resume state;
 * :mod:`.report` -- the gradebook, results.json, feedback files, the summary table;
+* :mod:`.course_file`, :mod:`.collect` -- the course file (roster, deadlines, late
+  policy); which files are graded, when they were handed in, what earlier runs keep;
+* :mod:`.late`, :mod:`.overrides` -- late penalties and manual grades, applied on every run;
+* :mod:`.outputs`, :mod:`.class_report`, :mod:`.exports` -- every file of OUT: the class
+  report (HTML and markdown), Canvas and Moodle CSVs, nbgrader's gradebook;
 * :mod:`.cli` -- ``main(argv)`` for ``lstmkit grade``.
 
 This module imports nothing heavy: the sandboxed process imports the package too.

@@ -4,7 +4,10 @@
 those already graded (``resume``: one result file per submission in
 ``OUT/state/``, keyed by a hash of the notebook's bytes, its learner and the
 grading settings), grades the rest in parallel, and writes ``gradebook.csv``,
-``results.json`` and ``feedback/<learner>.md`` atomically. :func:`grade_one` is
+``results.json``, ``feedback/<learner>.md`` and the class report atomically
+(:mod:`.outputs`). With a course file, files are first checked against it
+(:mod:`.collect`); submissions graded into the folder earlier that lie outside
+this run's paths are kept (``OUT/state/index.json``). :func:`grade_one` is
 one task: plain data in, plain data out, so that it runs the same in this
 process, in a local process pool, or on a Dask worker (which then starts the
 sandboxed process itself).
