@@ -57,18 +57,31 @@ def setup(extra: str) -> None:
     say("set-up complete")
 
 
-def course(args: list[str]) -> None:
-    """Open the course in JupyterLab on this machine; prints the URL to open."""
-    setup("course")
-    command = [str(BIN / "jupyter"), "lab", "--ip=127.0.0.1", f"--ServerApp.root_dir={ROOT}"]
+def course_command(args: list[str], root: Path = ROOT) -> list[str]:
+    """The ``jupyter lab`` command that ``course`` runs: the URL it prints opens lesson 0.
+
+    JupyterLab prints its default URL with the token; pointing that URL at
+    ``/lab/tree/<first lesson>`` makes the printed address land on lesson 0 rather than
+    on the Launcher. A notebook given in ``args`` is opened instead; ``root`` is the folder served.
+    """
+    command = [str(BIN / "jupyter"), "lab", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses root without it (e.g. in containers)
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         command.append("--no-browser")
-    command += args
-    if not any(arg.endswith(".ipynb") for arg in args):
-        command.append(FIRST_LESSON)
-    say("starting JupyterLab; open the http://127.0.0.1:... URL printed below (Ctrl+C stops it)")
+    notebooks = [arg for arg in args if arg.endswith(".ipynb") and not arg.startswith("-")]
+    first = notebooks[0] if notebooks else FIRST_LESSON
+    command.append(f"--LabApp.default_url=/lab/tree/{Path(first).as_posix()}")
+    command += [arg for arg in args if arg not in notebooks]
+    return command
+
+
+def course(args: list[str]) -> None:
+    """Open the course in JupyterLab on this machine; prints the URL to open (lesson 0)."""
+    setup("course")
+    command = course_command(args)
+    say(f"starting JupyterLab; open the http://127.0.0.1:.../lab/tree/{FIRST_LESSON} URL printed below "
+        "(Ctrl+C stops it)")
     os.chdir(ROOT)
     os.execv(command[0], command)
 

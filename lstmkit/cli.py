@@ -7,6 +7,12 @@ subcommand, write ``register_name(subparsers)`` and append it to ``SUBCOMMANDS``
 
 Errors a user can fix (a missing checkpoint, a wrong task, no GPU) print one line
 ``lstmkit: error: ...`` and exit with status 2, without a traceback.
+
+Importing this module is light (no nbformat, matplotlib or course layer), so that
+``lstmkit --help`` and ``--version`` answer at once: each command imports what it needs
+when it runs, and ``release`` and ``grade``, whose parsers live with their
+implementations in ``lstmkit.course``, are registered only when they are the command
+(``--help`` lists them from ``LAZY_SUBCOMMANDS``).
 """
 
 from __future__ import annotations
@@ -16,12 +22,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-from .backend import DeviceError
-from .checkpoint import CheckpointError
-from .course.grade.cli import register_grade
-from .course.release import register_release
-from .nn.module import StateDictError
 
 TASKS = ("adding", "movie", "chars")
 CELLS = ("lstm", "rnn")
@@ -40,7 +40,13 @@ class CLIError(Exception):
     """Bad input on the command line; ``main`` prints it and exits with status 2."""
 
 
-USER_ERRORS: tuple[type[BaseException], ...] = (CLIError, CheckpointError, DeviceError, StateDictError)
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean bad input, printed as one line with exit status 2."""
+    from .backend import DeviceError  # noqa: PLC0415  (imported when a command has run)
+    from .checkpoint import CheckpointError  # noqa: PLC0415
+    from .nn.module import StateDictError  # noqa: PLC0415
+
+    return (CLIError, CheckpointError, DeviceError, StateDictError)
 
 
 def _positive_int(text: str) -> int:
@@ -177,6 +183,11 @@ def run_train(args: argparse.Namespace) -> int:
     )
     if args.resume and checkpoint.exists():
         trainer.resume(checkpoint)
+        if trainer.step >= steps:
+            raise CLIError(
+                f"{checkpoint} is already at step {trainer.step} and --steps is {steps}: nothing to train. "
+                f"Give a larger --steps (e.g. --steps {trainer.step + steps}) to train further."
+            )
         print(f"resumed from {checkpoint} at step {trainer.step}")
     history = trainer.fit()
     train.write_history(history, out / "history.json", out / "history.csv")
@@ -289,8 +300,8 @@ def run_course(args: argparse.Namespace) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     start = folder / "notebooks" / "00_start_here.ipynb"
-    if start.exists():
-        command.append(str(start.relative_to(folder)))
+    if start.exists():  # the URL JupyterLab prints then opens lesson 0, not the Launcher
+        command.append(f"--LabApp.default_url=/lab/tree/{start.relative_to(folder).as_posix()}")
     os.chdir(folder)
     os.execv(jupyter, command)
     return 0  # not reached: execv replaces this process
@@ -302,9 +313,15 @@ SUBCOMMANDS: list[Callable[[Any], None]] = [
     register_train,
     register_generate,
     register_course,
-    register_release,
-    register_grade,
 ]
+
+#: name -> (module, register function, help): subcommands registered only when they run
+LAZY_SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "release": ("lstmkit.course.release", "register_release",
+                "make learners' exercise notebooks from solution notebooks"),
+    "grade": ("lstmkit.course.grade.cli", "register_grade",
+              "grade learners' exercise notebooks in sandboxed processes"),
+}
 
 
 def add_subcommand(register: Callable[[Any], None]) -> None:
@@ -313,8 +330,15 @@ def add_subcommand(register: Callable[[Any], None]) -> None:
         SUBCOMMANDS.append(register)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``lstmkit`` parser with every registered subcommand."""
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first word that is not an option), if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``lstmkit`` parser; a lazy subcommand gets its full parser only when it is ``command``."""
+    import importlib  # noqa: PLC0415
+
     parser = argparse.ArgumentParser(
         prog="lstmkit",
         description=(
@@ -323,18 +347,23 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run `lstmkit COMMAND --help` for the options of a command.",
     )
-    from . import __version__  # noqa: PLC0415
-
-    parser.add_argument("--version", action="version", version=f"lstmkit {__version__}")
+    version = sys.modules[__package__].__version__  # the package is imported before any of its modules
+    parser.add_argument("--version", action="version", version=f"lstmkit {version}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in SUBCOMMANDS:
         register(subparsers)
+    for name, (module, function, help_text) in LAZY_SUBCOMMANDS.items():
+        if name == command:
+            getattr(importlib.import_module(module), function)(subparsers)
+        else:  # listed in --help; its real parser is built when it is the command
+            subparsers.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version and argparse's own errors
@@ -344,7 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except USER_ERRORS as error:
+    except Exception as error:
+        if not isinstance(error, user_errors()):
+            raise
         print(f"lstmkit: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

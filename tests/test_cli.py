@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -114,7 +117,8 @@ def test_generate_refuses_a_corrupt_checkpoint(tmp_path, capsys):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     assert cli.main(["generate", str(bad)]) == 2
-    assert "truncated or corrupt" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("lstmkit: error: ") and "damaged" in err and err.count("\n") == 1
 
 
 def test_resume_with_another_architecture_is_refused(char_run, capsys):
@@ -147,3 +151,72 @@ def test_forget_bias_defaults_per_task_and_can_be_set(tmp_path, capsys):
     hidden = 4
     np_bias = saved.model_state["rnn.bias_ih_l0"]
     assert abs(np_bias[hidden : 2 * hidden] - 2.5).max() < 0.05  # one Adam step of lr 0.01 away from 2.5
+
+
+def test_resume_past_steps_says_there_is_nothing_to_train(char_run, capsys):
+    done = read_checkpoint(char_run / "checkpoint.npz").step
+    code = cli.main([
+        "train", "--task", "chars", "--steps", str(done), "--hidden", "16", "--seq-len", "12", "--batch-size", "4",
+        "--max-chars", "4000", "--device", "cpu", "--out", str(char_run), "--no-progress", "--resume",
+    ])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert f"already at step {done} and --steps is {done}: nothing to train" in captured.err
+    assert "Give a larger --steps" in captured.err
+    assert captured.out == ""  # no empty progress bars, no "resumed" line
+    assert read_checkpoint(char_run / "checkpoint.npz").step == done
+
+
+@pytest.mark.parametrize("content", [b"this is not an npz archive at all\n", b"PK\x03\x04 truncated zip", b""])
+def test_resume_from_a_damaged_checkpoint_is_one_line_and_exit_2(tmp_path, capsys, content):
+    (tmp_path / "checkpoint.npz").write_bytes(content)
+    code = cli.main([
+        "train", "--task", "movie", "--steps", "2", "--seq-len", "4", "--hidden", "4", "--device", "cpu",
+        "--out", str(tmp_path), "--no-progress", "--resume",
+    ])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lstmkit: error: ") and err.count("\n") == 1
+    assert "allow_pickle" not in err and "Traceback" not in err
+    assert (tmp_path / "checkpoint.npz").read_bytes() == content  # changes nothing
+
+
+def test_help_and_version_import_no_heavy_module():
+    """--help and --version answer at once: the course layer, nbformat and plotting load only when used."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from lstmkit import cli\n"
+        "for argv in (['--help'], ['--version'], ['train', '--help']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert cli.main(argv) == 0\n"
+        "heavy = ('nbformat', 'jsonschema', 'nbclient', 'matplotlib', 'ipywidgets', 'IPython', 'tqdm',\n"
+        "         'lstmkit.course', 'lstmkit.train', 'lstmkit.data', 'lstmkit.models')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_lazy_subcommands_are_listed_and_get_their_full_parser_when_run(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name, (_, _, help_text) in cli.LAZY_SUBCOMMANDS.items():
+        assert name in out and help_text in out
+    assert cli.main(["release", "--help"]) == 0
+    assert "solutions" in capsys.readouterr().out.lower()
+    assert cli.main(["grade", "--help"]) == 0
+    assert "--" in capsys.readouterr().out
+
+
+def test_course_command_points_jupyterlab_at_lesson_0(monkeypatch, tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "00_start_here.ipynb").write_text("{}")
+    (tmp_path / "jupyter").write_text("#!/bin/sh\n")
+    (tmp_path / "jupyter").chmod(0o755)
+    seen = {}
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setattr(os, "execv", lambda path, command: seen.update(command=command))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["course", str(tmp_path)]) == 0
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in seen["command"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 import types
@@ -14,6 +15,7 @@ import lstmkit
 import lstmkit as lk
 from lstmkit import gates, jupyter
 from lstmkit.nn import Parameter
+from lstmkit.widgets import graph
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,39 @@ def test_draw_graph_marks_parameters_ops_constants_and_the_output() -> None:
     for name in weights:
         assert f">{name}<" in drawing.svg
     assert "(2, 5) float64" in drawing.svg and "grad_fn=sum" in drawing.svg
-    assert drawing._repr_svg_().startswith("<svg") and "<svg" in drawing._repr_html_()
+    shown = drawing._repr_html_()  # an <img>: shown in an untrusted notebook, scaled to the output
+    assert shown.startswith('<img class="lstmkit-graph"') and "max-width:100%" in shown
+    encoded = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', shown).group(1)
+    assert base64.b64decode(encoded).decode("utf-8") == drawing.svg
+    assert not hasattr(drawing, "_repr_svg_")  # no inline SVG: untrusted output strips it to jumbled text
+
+
+def test_draw_graph_colours_tensors_by_what_they_are_not_by_their_name() -> None:
+    w = lk.tensor([[0.5, -1.0]], requires_grad=True)
+    x = lk.tensor([[1.0, 2.0]])
+    p = Parameter(lk.tensor([0.1]))
+    drawing = jupyter.draw_graph((x @ w.T + p).sum(), {"w": w, "x": x, "p": p})
+    found = {name: kind for kind, name in re.findall(r'data-kind="(\w+)"><title>(\w+) ', drawing.svg)}
+    assert found["w"] == "leaf" and found["x"] == "const" and found["p"] == "param"
+    legend = drawing.svg[: drawing.svg.index('<g class="lstmkit-node"')]
+    assert "leaf, requires grad" in legend and "constant (no grad)" in legend and "parameter" in legend
+    assert "not drawn" not in legend  # the legend lists only the kinds drawn
+
+
+def test_a_deep_graph_is_drawn_top_to_bottom_and_a_shallow_one_left_to_right() -> None:
+    def width(drawing) -> float:
+        return float(re.match(r'<svg [^>]*width="([\d.]+)"', drawing.svg).group(1))
+
+    x = lk.tensor([0.5], requires_grad=True)
+    shallow = jupyter.draw_graph((x * 2.0).sum())
+    y = x
+    for _ in range(30):
+        y = y.tanh()
+    deep = jupyter.draw_graph(y)
+    assert width(shallow) <= graph.FITS_WIDTH
+    assert width(deep) < 30 * graph.COL_W  # left to right it would be 30 columns wide
+    cy = [float(v) for v in re.findall(r'<rect x="[\d.]+" y="([\d.]+)" width="136"', deep.svg)]
+    assert max(cy) - min(cy) > 25 * graph.NODE_H  # the chain runs down the page
 
 
 def test_draw_graph_counts_each_op_once_even_when_reused() -> None:

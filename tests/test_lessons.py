@@ -1,14 +1,18 @@
-"""The lesson notebooks in notebooks/: present, valid, executed cleanly, pointing to their exercises,
-and exactly what tools/build_lessons.py builds from tools/lessons/ (so they never drift).
+"""The lesson notebooks in notebooks/ and the solutions in solutions/: present, valid, executed
+cleanly, pointing to their exercises, and exactly what tools/build_notebooks.py builds from
+sources/ (so a stale notebook fails here).
 
 Executing the lessons and comparing their outputs is nbval's job (pytest collects notebooks/
-with --nbval); these tests check the files themselves and run in well under a second.
+and solutions/ with --nbval); these tests check the files themselves.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -27,30 +31,92 @@ LESSONS = (
     "07_gradients_through_time",
     "08_train_on_gpu",
 )
-IGNORE = "# NBVAL_IGNORE_OUTPUT"
+IGNORE_TAG = "nbval-ignore-output"
+EXERCISE_POINTER = re.compile(r"exercises/(\d\d_\w+)\.ipynb")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_lessons", ROOT / "tools" / "build_lessons.py")
+    spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
 builder = _load_builder()
-MODULES = {module.NAME: module for module in builder.lesson_modules()}
+TARGETS = {t.notebook.relative_to(ROOT).as_posix(): t for t in builder.targets()}
 
 
 def _read(name: str) -> nbformat.NotebookNode:
     return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
 
 
-def test_builder_knows_exactly_the_course_lessons():
-    assert tuple(MODULES) == LESSONS
+def _ignored(cell) -> bool:
+    return IGNORE_TAG in cell.metadata.get("tags", [])
+
+
+def test_builder_knows_exactly_the_course_lessons_and_solutions():
+    lessons = [Path(p).stem for p in TARGETS if p.startswith("notebooks/")]
+    solutions = sorted(Path(p).stem for p in TARGETS if p.startswith("solutions/"))
+    assert tuple(lessons) == LESSONS
+    assert solutions == sorted(p.stem for p in (ROOT / "solutions").glob("*.ipynb"))
+    assert solutions == sorted(p.stem for p in (ROOT / "exercises").glob("*.ipynb"))
 
 
 def test_notebooks_folder_holds_only_the_lessons():
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == sorted(LESSONS)
+
+
+def test_no_notebook_is_stale():
+    """The check the builder's --check runs: every stored notebook is built from its source."""
+    stale = builder.stale(list(TARGETS.values()))
+    assert not stale, f"stale: {stale}; run: python tools/build_notebooks.py, then lstmkit release solutions exercises"
+
+
+def test_check_exits_1_and_names_a_stale_notebook(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    edited = tmp_path / "sources" / "lessons" / "03_forget_gate.py"
+    text = edited.read_text()
+    assert "# # Lesson 3" in text
+    edited.write_text(text.replace("# # Lesson 3", "# # Lesson 3 (edited)", 1))
+    monkeypatch.setattr(builder, "SOURCES", tmp_path / "sources")
+    assert builder.main(["--check", "03"]) == 1
+    assert builder.main(["--check", "02", "--lessons"]) == 0
+
+
+def test_check_sees_changed_cell_metadata(tmp_path, monkeypatch):
+    source = TARGETS["solutions/02_learn_gate.ipynb"].source
+    edited = tmp_path / "sources" / "solutions" / source.name
+    edited.parent.mkdir(parents=True)
+    edited.write_text(source.read_text().replace('"points": 3', '"points": 4', 1))
+    monkeypatch.setattr(builder, "SOURCES", tmp_path / "sources")
+    assert builder.stale(builder.targets(("solutions",))) == ["solutions/02_learn_gate.ipynb"]
+
+
+def test_builder_check_command_passes_on_the_committed_tree():
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_notebooks.py"), "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_sources_are_ruff_clean():
+    ruff = Path(sys.executable).with_name("ruff")
+    command = [str(ruff)] if ruff.exists() else [sys.executable, "-m", "ruff"]
+    done = subprocess.run([*command, "check", "sources", "tools"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_cell_ids_are_stable_and_solutions_are_named_by_grade_id():
+    for path, target in TARGETS.items():
+        nb = builder.build(target.source)
+        ids = [c.id for c in nb.cells]
+        assert len(set(ids)) == len(ids), path
+        for cell in nb.cells:
+            if "nbgrader" in cell.metadata:
+                assert cell.id == cell.metadata["nbgrader"]["grade_id"]
+            else:
+                assert re.fullmatch(rf"{target.name[:2]}-\d\d", cell.id), (path, cell.id)
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -58,27 +124,26 @@ def test_lesson_is_valid_nbformat_4(name):
     nb = _read(name)
     nbformat.validate(nb)
     assert nb.nbformat == 4
-    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata == {"kernelspec": builder.KERNELSPEC, "language_info": {"name": "python"}}
 
 
-@pytest.mark.parametrize("name", LESSONS)
-def test_builder_reproduces_the_committed_sources(name):
-    built = builder.sources(builder.build(MODULES[name]))
-    committed = builder.sources(_read(name))
-    assert committed == built, f"{name}.ipynb differs from tools/lessons; run python tools/build_lessons.py {name[:2]}"
-
-
-@pytest.mark.parametrize("name", LESSONS)
-def test_every_code_cell_was_executed_without_errors(name):
-    for cell in _read(name).cells:
+@pytest.mark.parametrize("path", list(TARGETS))
+def test_every_code_cell_was_executed_without_errors(path):
+    for cell in nbformat.read(ROOT / path, as_version=4).cells:
         if cell.cell_type != "code":
             continue
-        assert cell.execution_count is not None, f"{name}: cell {cell.id} has no stored output; rebuild the lesson"
+        assert cell.execution_count is not None, f"{path}: cell {cell.id} has no stored output; rebuild it"
         errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, f"{name}: cell {cell.id} stored an error: {errors[0].get('ename')}"
+        assert not errors, f"{path}: cell {cell.id} stored an error: {errors[0].get('ename')}"
         streams = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
-        if not cell.source.startswith(IGNORE):
-            assert "Warning" not in streams, f"{name}: cell {cell.id} stored a warning: {streams[:200]}"
+        if not _ignored(cell):
+            assert "Warning" not in streams, f"{path}: cell {cell.id} stored a warning: {streams[:200]}"
+
+
+@pytest.mark.parametrize("path", list(TARGETS))
+def test_no_nbval_marker_in_what_the_learner_reads(path):
+    for cell in nbformat.read(ROOT / path, as_version=4).cells:
+        assert "NBVAL" not in cell.source, f"{path}: cell {cell.id} carries an nbval comment; use the tag"
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -88,24 +153,24 @@ def test_no_leftover_todo(name):
         assert "TODO" not in cell.source + outputs, f"{name}: cell {cell.id} says TODO"
 
 
-@pytest.mark.parametrize("name", [n for n in LESSONS if MODULES[n].EXERCISE])
-def test_lesson_points_to_its_exercise_notebook(name):
-    exercise = MODULES[name].EXERCISE
-    markdown = "".join(c.source for c in _read(name).cells if c.cell_type == "markdown")
-    assert f"`{exercise}`" in markdown
-    assert (ROOT / exercise).exists(), f"{name} points to {exercise}, which does not exist"
+def _pointed_exercise(name: str) -> str | None:
+    """The exercise named in the lesson's "Your turn" section (lesson 0's course map names them all)."""
+    markdown = "".join(c.source[c.source.index("## Your turn"):] for c in _read(name).cells
+                       if c.cell_type == "markdown" and "## Your turn" in c.source)
+    found = {m.group(1) for m in EXERCISE_POINTER.finditer(markdown)}
+    assert len(found) <= 1, f"{name} points to several exercise notebooks: {sorted(found)}"
+    return found.pop() if found else None
 
 
-def test_exercise_pointers_match_the_course_registry():
+def test_exercise_pointers_match_the_course_registry_and_exist():
     from lstmkit.course import EXERCISES
 
-    registered = {ex.lesson: f"exercises/{ex.notebook}.ipynb" for ex in _exercises(EXERCISES)}
-    pointed = {int(name[:2]): MODULES[name].EXERCISE for name in LESSONS if MODULES[name].EXERCISE}
+    exercises = EXERCISES.values() if isinstance(EXERCISES, dict) else EXERCISES
+    registered = {ex.lesson: ex.notebook for ex in exercises}
+    pointed = {int(name[:2]): _pointed_exercise(name) for name in LESSONS if _pointed_exercise(name)}
     assert pointed == registered
-
-
-def _exercises(registry):
-    return registry.values() if isinstance(registry, dict) else registry
+    for stem in pointed.values():
+        assert (ROOT / "exercises" / f"{stem}.ipynb").exists(), f"lessons point to exercises/{stem}.ipynb"
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -114,13 +179,19 @@ def test_machine_dependent_cells_are_ignored_and_followed_by_a_check(name):
     cells = [c for c in _read(name).cells if c.cell_type == "code"]
     variable = re.compile(r"train\.fit\(|_explorer\(|SequencePlayer\(|draw_graph\(|LivePlot\(")
     for cell in cells:
-        if cell.source.startswith(IGNORE):
+        if _ignored(cell):
             continue
-        shows_widget = any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)
-        assert not shows_widget, f"{name}: cell {cell.id} displays a widget but its output is compared"
         last_line = cell.source.strip().splitlines()[-1]
         assert not variable.search(last_line), f"{name}: cell {cell.id} ends in a machine-dependent display"
-    ignored_training = [i for i, c in enumerate(cells) if c.source.startswith(IGNORE) and "train.fit(" in c.source]
+    ignored_training = [i for i, c in enumerate(cells) if _ignored(c) and "train.fit(" in c.source]
     for index in ignored_training:
         following = "".join(c.source for c in cells[index + 1 : index + 3])
         assert "assert " in following, f"{name}: training cell {cells[index].id} is not followed by an assertion"
+
+
+@pytest.mark.parametrize("path", list(TARGETS))
+def test_no_widget_output_is_stored(path):
+    """A stored widget view shows as its text repr until the kernel runs: none is kept."""
+    for cell in nbformat.read(ROOT / path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            assert WIDGET_VIEW not in output.get("data", {}), f"{path}: cell {cell.id} stored a widget view"

@@ -21,6 +21,7 @@ from lstmkit.widgets import (
     use_gate_explorer,
 )
 from lstmkit.widgets.diagram import cell_svg
+from lstmkit.widgets.explorer import SLIDERS
 
 SLIDER_VALUES = {
     "event": 1.7, "stm_prev": -0.4, "ltm_prev": 2.2,
@@ -290,10 +291,35 @@ def test_liveplot_keeps_history_and_renders_it_at_close_without_a_front_end() ->
     assert plot.renders == 0 and bytes(plot.image.value) == b""  # nothing shown, nothing drawn
     png = plot.close()
     assert png.startswith(b"\x89PNG") and bytes(plot.image.value) == png
-    loss_line = plot._figure.axes[0].lines[0]
-    val_line = plot._figure.axes[1].lines[0]
+    assert len(plot._figure.axes) == 1  # training and validation on one y-scale
+    loss_line, val_line = plot._figure.axes[0].lines
     assert list(loss_line.get_xdata()) == plot.steps
     assert list(val_line.get_xdata()) == [0, 5, 10, 15]
+
+
+def _legend(plot: LivePlot) -> tuple[str, list[str]]:
+    """The live plot's legend: its title (the latest step) and its labels (latest values)."""
+    (legend,) = plot._figure.legends
+    return legend.get_title().get_text(), [text.get_text() for text in legend.get_texts()]
+
+
+def test_liveplot_legend_sits_beside_the_axes_and_the_title_fits() -> None:
+    plot = LivePlot("LSTM on the adding problem", loss_label="training MSE", val_label="validation MSE",
+                    display=False)
+    for step in range(50):
+        plot.update(step, 1.0 / (step + 1), val=1.2 / (step + 1) if step % 10 == 0 else None)
+    plot.close()
+    figure = plot._figure
+    renderer = figure.canvas.get_renderer()
+    axes_box = figure.axes[0].get_window_extent(renderer)
+    (legend,) = figure.legends
+    legend_box = legend.get_window_extent(renderer)
+    assert legend_box.x0 >= axes_box.x1  # never over the curves
+    assert legend_box.x1 <= figure.bbox.x1 + 1
+    title_box = figure._suptitle.get_window_extent(renderer)
+    assert figure.bbox.x0 <= title_box.x0 and title_box.x1 <= figure.bbox.x1 and title_box.y1 <= figure.bbox.y1 + 1
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels == ["training MSE: 0.02", "validation MSE: 0.02927"]  # the last of each: steps 49 and 40
 
 
 def test_liveplot_redraws_on_update_once_shown_and_throttles() -> None:
@@ -306,7 +332,7 @@ def test_liveplot_redraws_on_update_once_shown_and_throttles() -> None:
     plot.min_interval_s = 0.0
     plot.update(3, 0.5)
     assert plot.renders == 2
-    assert "step 3: loss 0.5" in plot._figure.axes[0].get_title()
+    assert _legend(plot) == ("step 3", ["loss: 0.5"])
 
 
 def test_liveplot_draws_the_points_the_throttle_skipped_when_the_cell_ends() -> None:
@@ -318,6 +344,53 @@ def test_liveplot_draws_the_points_the_throttle_skipped_when_the_cell_ends() -> 
     shell.user_ns["plot"] = plot
     shell.run_cell("for step in range(5):\n    plot.update(step, 1.0 / (step + 1))\n")
     assert plot.renders == 2  # the first update, then once at the end of the cell
-    assert not plot.renders_behind() and "step 4" in plot._figure.axes[0].get_title()
+    assert not plot.renders_behind() and _legend(plot)[0] == "step 4"
     shell.run_cell("1 + 1")
     assert plot.renders == 2  # nothing new, no redraw; the hook is gone
+
+
+# ---------------------------------------------------------------------- sliders
+
+
+def test_slider_keeps_a_value_set_from_code_exactly_and_the_front_end_sees_it() -> None:
+    explorer = learn_gate_explorer()
+    slider = explorer.sliders["event"]
+    explorer.set(event=2.0, b_i=0.123456)
+    assert slider.value == 2.0 and slider.bar.value == 200 and slider.box.value == 2.0
+    assert explorer.sliders["b_i"].value == 0.123456 and explorer.sliders["b_i"].bar.value == 12
+    slider.bar.set_state({"value": 200})  # the front end drawing the same position again
+    slider.box.set_state({"value": 2.0})
+    assert slider.value == 2.0
+    assert explorer.sliders["b_i"].value == 0.123456  # its box shows 0.12; the kernel keeps the exact value
+
+
+def test_slider_follows_the_learner_dragging_the_bar_or_typing_a_number() -> None:
+    explorer = learn_gate_explorer()
+    slider = explorer.sliders["event"]
+    before = explorer.values["learn_output"]
+    slider.bar.set_state({"value": -235})  # dragged to -2.35
+    assert slider.value == pytest.approx(-2.35) and slider.box.value == pytest.approx(-2.35)
+    assert explorer.values["learn_output"] != before
+    defaults = {key: default for key, (_, default) in SLIDERS.items()}
+    want = expected_values({**defaults, "event": -2.35}, "article")
+    assert explorer.values == pytest.approx({key: want[key] for key in explorer.values})
+    slider.box.set_state({"value": 0.5})  # typed
+    assert slider.value == 0.5 and slider.bar.value == 50
+
+
+def test_slider_values_are_clamped_to_its_range() -> None:
+    explorer = learn_gate_explorer()
+    explorer.set(event=7.0, b_n=-9.0)
+    assert explorer.sliders["event"].value == 3.0 and explorer.sliders["b_n"].value == -3.0
+
+
+def test_variant_and_hidden_sliders_follow_the_code() -> None:
+    explorer = use_gate_explorer(variant="article")
+    learn_rows = [explorer._rows[key] for key in ("W_n_event", "b_i")]
+    assert explorer.variant_switch.value == "article"
+    assert all(row.layout.display == "none" for row in learn_rows)
+    explorer.variant_switch.value = "standard"
+    assert all(row.layout.display is None for row in learn_rows)
+    explorer.variant_switch.value = "article"
+    assert all(row.layout.display == "none" for row in learn_rows)
+    assert explorer._rows["W_u"].layout.display is None

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
+import traitlets
 
 from .. import gates
 from ..autograd.tensor import Tensor, tensor
@@ -76,17 +77,61 @@ def steps_needed(gate: str, variant: str) -> list[str]:
     return ["learn", "forget", "remember", "use"] if gate in ("use", "cell") else ["learn", "forget", "remember"]
 
 
-def _slider(key: str) -> widgets.FloatSlider:
+class FineSlider(widgets.HBox):
+    """A slider from ``low`` to ``high`` in hundredths, with a number box; ``value`` is a float.
+
+    The bar underneath is an ``IntSlider`` counting hundredths and the box a
+    ``BoundedFloatText``. A float slider's front end re-sends its value, rounded on its own
+    step grid, whenever it draws itself; after "Run All" that stale echo arrives after the
+    value the code set and overwrites it. Whole numbers have no rounding to send back, so
+    the bar never echoes, and the box only sends what a learner types.
+    """
+
+    value = traitlets.Float(0.0)
+
+    def __init__(self, value: float, *, low: float = -3.0, high: float = 3.0, width: str = "230px") -> None:
+        self.low, self.high = low, high
+        self.bar = widgets.IntSlider(
+            value=round(value * 100), min=round(low * 100), max=round(high * 100), step=1, readout=False,
+            continuous_update=True, layout=widgets.Layout(width=f"calc({width} - 70px)"),
+        )
+        self.box = widgets.BoundedFloatText(value=round(value, 2), min=low, max=high, step=0.01,
+                                            layout=widgets.Layout(width="66px"))
+        self.box.add_class("lstmkit-number")
+        super().__init__([self.bar, self.box], layout=widgets.Layout(width=width, align_items="center"))
+        self.value = value
+        self.bar.observe(self._from_bar, names="value")
+        self.box.observe(self._from_box, names="value")
+        self.observe(self._to_front_end, names="value")
+
+    @traitlets.validate("value")
+    def _clamp(self, proposal: dict) -> float:
+        return min(max(float(proposal["value"]), self.low), self.high)
+
+    def _to_front_end(self, change: dict) -> None:
+        ticks = round(change["new"] * 100)
+        if self.bar.value != ticks:
+            self.bar.value = ticks
+        if abs(self.box.value - change["new"]) > 0.005:
+            self.box.value = round(change["new"], 2)
+
+    def _from_bar(self, change: dict) -> None:
+        if change["new"] != round(self.value * 100):  # a learner moved the bar
+            self.value = change["new"] / 100
+
+    def _from_box(self, change: dict) -> None:
+        if abs(change["new"] - self.value) > 1e-9 and abs(change["new"] - round(self.value, 2)) > 1e-9:
+            self.value = change["new"]  # a learner typed a number
+
+
+def _slider(key: str) -> FineSlider:
     """A -3..3 slider for ``key``; its label is a separate HTML widget (see ``_row``)."""
-    slider = widgets.FloatSlider(
-        value=SLIDERS[key][1], min=-3.0, max=3.0, step=0.01, readout_format=".2f",
-        continuous_update=True, layout=widgets.Layout(width="230px"),
-    )
+    slider = FineSlider(SLIDERS[key][1])
     slider.add_class(f"lstmkit-slider-{key}")
     return slider
 
 
-def _row(label: str, slider: widgets.FloatSlider) -> widgets.HBox:
+def _row(label: str, slider: FineSlider) -> widgets.HBox:
     """``label`` (HTML, so subscripts render) right-aligned before ``slider``."""
     text = widgets.HTML(f'<div style="text-align:right;padding-right:8px">{label}</div>',
                         layout=widgets.Layout(width="112px"))

@@ -8,6 +8,7 @@ a barycentre sweep orders each column to keep edges short.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from ..autograd.tensor import Tensor
 from ..nn.module import Module, Parameter
 
 NODE_W, NODE_H, COL_W, ROW_H, PAD = 136, 42, 178, 58, 24
+TD_COL_W, TD_ROW_H = 150, 70  # spacing when a deep graph is drawn top to bottom
+FITS_WIDTH = 1500  # px: a wider left-to-right drawing (scaled below ~60% in a notebook) is turned top to bottom
+LEGEND_W = 560
 STYLES = {  # kind -> (fill, stroke, corner radius, legend text)
     "param": ("#fff3c4", "#b8860b", 3, "parameter"),
     "leaf": ("#e6f4ea", "#2e7d32", 3, "leaf, requires grad"),
@@ -44,11 +48,15 @@ class GraphDrawing:
     def __init__(self, svg: str, nodes: int, truncated: bool) -> None:
         self.svg, self.nodes, self.truncated = svg, nodes, truncated
 
-    def _repr_svg_(self) -> str:
-        return self.svg
-
     def _repr_html_(self) -> str:
-        return f'<div class="lstmkit-graph" style="overflow:auto;max-width:100%">{self.svg}</div>'
+        """An ``<img>`` of the SVG, scaled down to the output's width.
+
+        An image is what a notebook shows even before it is trusted (inline SVG is stripped
+        from untrusted output, leaving its text as a jumble), and it scales as one piece.
+        """
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return (f'<img class="lstmkit-graph" alt="{html.escape(repr(self))}" '
+                f'src="data:image/svg+xml;base64,{data}" style="max-width:100%;height:auto">')
 
     def save(self, path: str | Path) -> Path:
         """Write the SVG to ``path``; returns the path."""
@@ -79,7 +87,7 @@ def _collect(root: Tensor, labels: dict[int, str], max_nodes: int) -> tuple[dict
 
     def leaf(t: Tensor) -> int:
         if id(t) not in nodes:
-            kind = "param" if isinstance(t, Parameter) or id(t) in labels else "leaf" if t.requires_grad else "const"
+            kind = "param" if isinstance(t, Parameter) else "leaf" if t.requires_grad else "const"
             title = labels.get(id(t), {"param": "parameter", "leaf": "leaf", "const": "constant"}[kind])
             nodes[id(t)] = _Node(id(t), kind, title, f"{_shape(t.shape)} {t.dtype}")
         return id(t)
@@ -159,22 +167,32 @@ def draw_graph(
 
     ``names`` labels tensors: a Module (its parameters' dotted names) or ``{"W_n": W_n, ...}``.
     Graphs with more than ``max_nodes`` nodes are cut, and the drawing says so.
-    Returns a GraphDrawing (shown as SVG in Jupyter, ``.svg`` for the markup).
+    Deep graphs are drawn top to bottom when that is narrower; in Jupyter the drawing is
+    an image scaled to the output's width. Returns a GraphDrawing (``.svg`` for the markup).
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph: expected an lstmkit Tensor, got {type(root).__name__}.")
     nodes, root_key, truncated = _collect(root, _names(names), max_nodes)
     depth = _layout(nodes, root_key)
     rows = max(int(n.row) for n in nodes.values()) + 1
-    width, height = depth * COL_W + 2 * PAD, rows * ROW_H + 2 * PAD + 30
+    across = depth * COL_W + 2 * PAD  # width when drawn left to right
+    down = across > FITS_WIDTH and rows * TD_COL_W + 2 * PAD < across  # a deep graph reads top to bottom
+    if down:
+        width, height = max(rows * TD_COL_W + 2 * PAD, LEGEND_W), depth * TD_ROW_H + 2 * PAD + 30
+    else:
+        width, height = max(across, LEGEND_W), rows * ROW_H + 2 * PAD + 30
 
     def centre(node: _Node) -> tuple[float, float]:
+        if down:
+            return (PAD + node.row * TD_COL_W + NODE_W / 2,
+                    PAD + 30 + (depth - 1 - node.layer) * TD_ROW_H + NODE_H / 2)
         return PAD + (depth - 1 - node.layer) * COL_W + NODE_W / 2, PAD + 30 + node.row * ROW_H + NODE_H / 2
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" style="background:white;max-width:none">']
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif" style="background:white">']
     x = PAD
-    for kind in ("param", "leaf", "const", "op", "output"):  # legend
+    drawn = {node.kind for node in nodes.values()}
+    for kind in (k for k in STYLES if k in drawn):  # legend: the kinds this drawing has
         fill, stroke, radius, text = STYLES[kind]
         parts.append(f'<rect x="{x}" y="8" width="14" height="14" rx="{min(radius, 7)}" fill="{fill}" '
                      f'stroke="{stroke}"/><text x="{x + 19}" y="20" font-size="11" fill="#444">{text}</text>')
@@ -183,10 +201,15 @@ def draw_graph(
         tx, ty = centre(node)
         for k in node.inputs:
             sx, sy = centre(nodes[k])
-            sx, ex = sx + NODE_W / 2, tx - NODE_W / 2
-            mid = (sx + ex) / 2
-            parts.append(f'<path d="M{sx:.1f},{sy:.1f} C{mid:.1f},{sy:.1f} {mid:.1f},{ty:.1f} {ex:.1f},{ty:.1f}" '
-                         'fill="none" stroke="#888" stroke-width="1.3" marker-end="url(#arrow)"/>')
+            if down:
+                sy, ey = sy + NODE_H / 2, ty - NODE_H / 2
+                mid = (sy + ey) / 2
+                curve = f"M{sx:.1f},{sy:.1f} C{sx:.1f},{mid:.1f} {tx:.1f},{mid:.1f} {tx:.1f},{ey:.1f}"
+            else:
+                sx, ex = sx + NODE_W / 2, tx - NODE_W / 2
+                mid = (sx + ex) / 2
+                curve = f"M{sx:.1f},{sy:.1f} C{mid:.1f},{sy:.1f} {mid:.1f},{ty:.1f} {ex:.1f},{ty:.1f}"
+            parts.append(f'<path d="{curve}" fill="none" stroke="#888" stroke-width="1.3" marker-end="url(#arrow)"/>')
     parts.insert(1, '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
                     'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>')
     for node in nodes.values():

@@ -1,4 +1,4 @@
-"""A live training plot: the loss (and a validation metric) redrawn as training goes.
+"""A live training plot: the loss (and the validation loss) redrawn as training goes.
 
 >>> plot = LivePlot()
 >>> train(model, data, live_plot=plot)      # the loop calls plot.update(step, loss, val)
@@ -33,7 +33,7 @@ def _in_kernel() -> bool:
 
 
 class LivePlot:
-    """Loss (left axis) and an optional validation metric (right axis) against the step.
+    """The training loss and an optional validation loss against the step, on one y-scale.
 
     ``update(step, loss, val=None)`` records one point; ``steps``, ``losses`` and ``vals``
     (None where no validation was given) hold the history, all of one length.
@@ -124,36 +124,38 @@ class LivePlot:
         """The whole history drawn now, as PNG bytes."""
         figure = self._figure or self._make_figure()
         self._figure = figure
-        loss_ax, val_ax = figure.axes
-        loss_line, = loss_ax.lines
-        val_line, = val_ax.lines
+        ax = figure.axes[0]
+        loss_line, val_line = ax.lines
         loss_line.set_data(self.steps, self.losses)
         pairs = [(s, v) for s, v in zip(self.steps, self.vals, strict=True) if v is not None]
         val_line.set_data([s for s, _ in pairs], [v for _, v in pairs])
-        val_ax.set_visible(bool(pairs))
-        for ax in (loss_ax, val_ax):
-            ax.relim()
-            ax.autoscale_view()
-        latest = f"step {self.steps[-1]}: {self.loss_label} {self.losses[-1]:.4g}" if self.steps else "no steps yet"
-        if pairs:
-            latest += f", {self.val_label} {pairs[-1][1]:.4g}"
-        loss_ax.set_title(f"{self.title} — {latest}", fontsize=10)
+        val_line.set_visible(bool(pairs))
+        ax.relim(visible_only=True)
+        ax.autoscale_view()
+        loss_line.set_label(f"{self.loss_label}: {self.losses[-1]:.4g}" if self.steps else self.loss_label)
+        val_line.set_label(f"{self.val_label}: {pairs[-1][1]:.4g}" if pairs else self.val_label)
+        for legend in figure.legends:
+            legend.remove()
+        shown = [line for line in (loss_line, val_line) if line.get_visible()]
+        # beside the axes, never over the curves
+        figure.legend(handles=shown, loc="outside right upper", fontsize=9, frameon=False,
+                      title=f"step {self.steps[-1]}" if self.steps else "no steps yet", title_fontsize=9)
         self.renders += 1
         self._drawn_points = len(self.steps)
         return png_bytes(figure)
 
     def _make_figure(self):  # noqa: ANN202 - a matplotlib Figure
-        figure = new_figure(6.4, 3.0)
-        loss_ax = figure.add_subplot()
-        loss_ax.plot([], [], color="#1f77b4", linewidth=1.5, label=self.loss_label)
-        loss_ax.set_xlabel("step")
-        loss_ax.set_ylabel(self.loss_label, color="#1f77b4")
+        """One axes for both curves: the loss and the validation metric share one y-scale."""
+        figure = new_figure(7.6, 3.0)
+        ax = figure.add_subplot()
+        ax.plot([], [], color="#1f77b4", linewidth=1.5, label=self.loss_label)
+        ax.plot([], [], color="#e65100", marker="o", markersize=3, linewidth=1.2, label=self.val_label)
+        ax.set_xlabel("step")
+        ax.set_ylabel(self.loss_label if self.loss_label == self.val_label else "loss")
         if self.log_loss:
-            loss_ax.set_yscale("log")
-        loss_ax.grid(alpha=0.3)
-        val_ax = loss_ax.twinx()
-        val_ax.plot([], [], color="#e65100", marker="o", markersize=3, linewidth=1.2, label=self.val_label)
-        val_ax.set_ylabel(self.val_label, color="#e65100")
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        figure.suptitle(self.title, fontsize=10)
         return figure
 
     def redraw(self) -> bytes:

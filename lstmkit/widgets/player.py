@@ -6,7 +6,7 @@
 
 The heatmaps (Event, STM, LTM and the factors i, f, V over time) are drawn once; each
 step only moves a marker and swaps the PNG of one ``ipywidgets.Image`` (frames are
-cached), so playing does not flicker.
+cached, the next one drawn ahead), so playing does not flicker or lag behind the slider.
 """
 
 from __future__ import annotations
@@ -198,6 +198,8 @@ class SequencePlayer(widgets.VBox):
         }
         self.image.value = self.frame(step)
         self.current.value = self._table(step)
+        if step + 1 < len(h["stm"]):
+            self.frame(step + 1)  # drawn now, while Play waits: the next step shows at once
 
     def _table(self, step: int) -> str:
         names = {
