@@ -9,7 +9,7 @@ import json
 import os
 import socket
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,10 @@ import pytest
 from lstmkit.course.grade import main
 from lstmkit.course.grade.batch import Settings, grade_submissions
 from lstmkit.course.grade.course_file import CourseError, LatePolicy, load_course
+from lstmkit.course.grade.late import penalised
+from lstmkit.course.grade.overrides import read_overrides
 from lstmkit.course.grade.sandbox import Limits
+from lstmkit.course.result import Result
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("grading_corpus", ROOT / "tests" / "submissions" / "corpus.py")
@@ -341,3 +344,30 @@ def test_cli_grades_against_the_course_file_and_lists_what_was_not_graded(term, 
     assert code == 0 and "not graded (4 files):" in printed
     assert "class/zed/02_learn_gate.ipynb: zed is not on the roster" in printed
     assert scores(tmp_path / "o") == EXPECTED
+
+
+def test_late_policy_grace_started_days_and_cap(tmp_path):
+    course = load_course(write_course(tmp_path))
+    due = course.deadlines["03_forget_gate"]
+    assert course.deadlines["02_learn_gate"] == datetime(2027, 3, 1, 23, 59, tzinfo=timezone.utc)  # the default
+    result = Result("forget_gate", True, 2, 2, "All hidden cases passed.")
+    assert penalised(result, due - timedelta(hours=1), due, course) is result
+    grace = penalised(result, due + timedelta(minutes=5), due, course)
+    assert grace.score == 2 and grace.adjustments[0].endswith("within the grace period: no penalty.")
+    assert penalised(result, due + timedelta(hours=20), due, course).score == 1.5  # one started day: 25%
+    assert penalised(result, due + timedelta(days=9), due, course).score == 1.0  # capped at 50%
+    assert penalised(result.replace(score=0.0), due + timedelta(days=1), due, course).score == 0
+
+
+def test_a_later_override_line_replaces_an_earlier_one_and_bad_lines_are_named(tmp_path):
+    lines = OVERRIDE + "s03,learn_gate,3,checked again,prof-lee,2027-02-14T09:00:00Z\n"
+    course = load_course(write_course(tmp_path, overrides=lines))
+    found = read_overrides(course.overrides, course)
+    assert list(found) == [("s03", "learn_gate")] and found["s03", "learn_gate"].who == "prof-lee"
+    for bad, message in (("zed,learn_gate,1,r,w,2027-02-12", "'zed' is not on the roster"),
+                         ("s01,use_gate_article,1,r,w,2027-02-12", "not an exercise of this course"),
+                         ("s01,learn_gate,1,,w,2027-02-12", "the reason is empty"),
+                         ("s01,learn_gate,1,r,w,yesterday", "is not a time")):
+        (tmp_path / "overrides.csv").write_text("learner,exercise,score,reason,who,when\n" + bad + "\n")
+        with pytest.raises(CourseError, match=message):
+            read_overrides(course.overrides, course)

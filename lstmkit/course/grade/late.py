@@ -33,7 +33,9 @@ def penalised(result: Result, submitted: datetime, due: datetime, course: Course
     late, fraction = submitted - due, course.late.fraction(submitted - due)
     when = f"handed in {submitted:%Y-%m-%d %H:%M} UTC, {duration(late)} after the deadline {due:%Y-%m-%d %H:%M} UTC"
     if fraction == 0:
-        return result.replace(adjustments=(*result.adjustments, f"Late: {when}, within the grace period: no penalty."))
+        why = "within the grace period" if late <= timedelta(minutes=course.late.grace_minutes) else "the late " \
+            "policy takes nothing"
+        return result.replace(adjustments=(*result.adjustments, f"Late: {when}, {why}: no penalty."))
     score = round(result.score * (1 - fraction), 6)
     text = (f"Late: {when}; the late policy takes {fraction:.0%} of the score: "
             f"{result.score:g} → {score:g} / {result.points:g}.")
