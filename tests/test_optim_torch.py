@@ -293,3 +293,15 @@ def test_clip_grad_norm_and_value_match_torch(torch):
     torch.nn.utils.clip_grad_value_(theirs, 0.7)
     for o, t in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(o.grad, t.grad.numpy())
+
+
+def test_get_total_norm_matches_torch(torch):
+    gen = np.random.default_rng(8)
+    arrays = [gen.standard_normal((2, 5)), gen.standard_normal(3)]
+    for norm_type in (2.0, 1.0, 0.5, float("inf")):
+        ours = optim.get_total_norm([lk.tensor(a) for a in arrays], norm_type)
+        from_arrays = optim.get_total_norm(arrays, norm_type)
+        theirs = torch.nn.utils.get_total_norm([torch.from_numpy(a) for a in arrays], norm_type)
+        assert isinstance(ours, lk.Tensor) and ours.dtype == np.float64
+        np.testing.assert_allclose([ours.item(), from_arrays.item()], [theirs.item()] * 2, rtol=1e-12)
+    assert optim.get_total_norm([]).item() == 0.0

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import backend
 from ..autograd.tensor import Tensor
-from .optimizer import grad_of
+from .optimizer import grad_of, values_of
 
 
 def _grads(parameters: Iterable[Tensor] | Tensor) -> list[Any]:
@@ -16,12 +16,24 @@ def _grads(parameters: Iterable[Tensor] | Tensor) -> list[Any]:
     return [g for g in (grad_of(p) for p in params) if g is not None]
 
 
-def get_total_norm(grads: list[Any], norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Any:
-    """The ``norm_type``-norm of all ``grads`` (raw arrays) as if concatenated, as a 0-d array.
+def get_total_norm(tensors: Iterable[Any] | Any, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach: bool | None = None) -> Tensor:
+    """The ``norm_type``-norm of ``tensors`` (arrays or Tensors, e.g. the gradients) as if concatenated.
 
-    Computed on the device in float64 and cast to the first gradient's dtype (as torch
-    returns the gradients' dtype). ``norm_type`` may be ``inf``.
+    As ``torch.nn.utils.get_total_norm``: a 0-d Tensor in the first one's dtype (0 for none).
     """
+    del foreach
+    if isinstance(tensors, Tensor) or backend.is_array(tensors):
+        tensors = [tensors]
+    arrays = [values_of(t) if isinstance(t, Tensor) else t for t in tensors]
+    if not arrays:
+        return Tensor(backend.array_module("cpu").zeros((), dtype="float32"))
+    return Tensor(_total_norm(arrays, float(norm_type), error_if_nonfinite))
+
+
+def _total_norm(grads: list[Any], norm_type: float, error_if_nonfinite: bool) -> Any:
+    """The norm of raw arrays as a 0-d array on their device, accumulated in float64,
+    cast to the first array's dtype (torch returns the gradients' dtype)."""
     xp = backend.xp_of(grads[0])
     if norm_type == math.inf:
         total = xp.stack([xp.abs(g).max().astype("float64") if g.size else xp.zeros((), "float64") for g in grads]).max()
@@ -57,7 +69,7 @@ def clip_grad_norm_(
     norm_type = float(norm_type)
     if not grads:
         return Tensor(backend.array_module("cpu").zeros((), dtype="float32"))
-    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    total = _total_norm(grads, norm_type, error_if_nonfinite)
     coef = float(max_norm) / (total + 1e-6)  # stays on the device: no host round trip per step
     coef = coef.clip(None, 1.0)  # 1 leaves the gradients as they are
     for g in grads:

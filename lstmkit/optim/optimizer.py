@@ -240,6 +240,8 @@ class Optimizer:
         for group, saved in zip(self.param_groups, saved_groups, strict=True):
             for p, j in zip(group["params"], saved["params"], strict=True):
                 by_index[int(j)] = p
+        if len(by_index) != sum(sizes):
+            raise OptimizerStateError(f"{name}: the saved param_groups list a parameter index twice; the state dict is damaged.")
         new_groups = [self._checked_group(group, saved, i, name) for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True))]
         new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for key, entries in saved_state.items():
