@@ -525,3 +525,19 @@ def test_a_tied_word_model_trains_like_torch(rnn_type):
         with torch.no_grad():
             for param in theirs.parameters():
                 param -= lr * param.grad
+
+
+def test_activation_modules_in_a_sequential_match_torch():
+    def build(lib):
+        return lib.Sequential(lib.Linear(3, 4), lib.ReLU(), lib.Linear(4, 4), lib.Tanh(), lib.Sigmoid(),
+                              lib.Identity(54))
+    ours, theirs = build(nn).double(), build(torch.nn).double()
+    assert repr(ours).splitlines()[2] == repr(theirs).splitlines()[2] == "  (1): ReLU()"
+    _copy_weights(ours, theirs)
+    x_np = np.random.default_rng(4).standard_normal((5, 3))
+    x, xt = lk.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    out, out_t = ours(x), theirs(xt)
+    _assert_close(out.numpy(), out_t, "output")
+    (out * out).sum().backward()
+    (out_t * out_t).sum().backward()
+    _assert_close(x.grad, xt.grad, "d x")

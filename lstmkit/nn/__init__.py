@@ -6,7 +6,7 @@ See docs/pytorch.md ("Modules") for the full list and every deliberate differenc
 from . import init, modules, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .gru import GRU, GRUCell
-from .layers import Dropout, Embedding, Linear
+from .layers import Dropout, Embedding, Identity, Linear, ReLU, Sigmoid, Tanh
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .lstm import LSTM
 from .lstm_cell import LSTMCell
@@ -24,6 +24,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "GRUCell",
+    "Identity",
     "IncompatibleKeys",
     "LSTMCell",
     "Linear",
@@ -35,8 +36,11 @@ __all__ = [
     "Parameter",
     "RNNBase",
     "RNNCell",
+    "ReLU",
     "Sequential",
+    "Sigmoid",
     "StateDictError",
+    "Tanh",
     "clip_grad_norm_",
     "clip_grad_value_",
     "init",

@@ -119,3 +119,34 @@ def dropout(x: Tensor, p: float, training: bool = True) -> Tensor:
     mask = rng.bernoulli(x.shape, 1.0 - p, dtype=x.dtype, device=x.device)
     mask *= 1.0 / (1.0 - p)
     return x * Tensor._from_array(mask)
+
+
+class Identity(Module):
+    """Returns its input unchanged (any arguments to the constructor are ignored, as in torch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class ReLU(Module):
+    """max(x, 0) elementwise; any shape."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.relu()
+
+
+class Tanh(Module):
+    """tanh elementwise; any shape."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.tanh()
+
+
+class Sigmoid(Module):
+    """σ(x) = 1 / (1 + e^{-x}) elementwise; any shape."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.sigmoid()

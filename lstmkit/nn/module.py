@@ -68,6 +68,11 @@ class Module:
             self._modules.pop(name, None)
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
@@ -290,7 +295,7 @@ class Module:
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__}({self.extra_repr()}"]
-        for name, module in self._modules.items():
+        for name, module in self.named_children():
             child = repr(module).replace("\n", "\n  ")
             lines.append(f"  ({name}): {child}")
         return lines[0] + ")" if len(lines) == 1 else "\n".join(lines) + "\n)"

@@ -1,9 +1,10 @@
 """``nn.modules``: the class paths PyTorch code names (``nn.modules.rnn.LSTM``, ...), re-exported."""
 
-from . import container, dropout, linear, loss, module, rnn, sparse
+from . import activation, container, dropout, linear, loss, module, rnn, sparse
+from .activation import ReLU, Sigmoid, Tanh
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
-from .linear import Linear
+from .linear import Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
@@ -11,6 +12,6 @@ from .sparse import Embedding
 
 __all__ = [
     "GRU", "LSTM", "RNN", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "GRUCell", "LSTMCell",
-    "Linear", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "RNNBase", "RNNCell", "Sequential",
+    "Identity", "Linear", "MSELoss", "ReLU", "Sigmoid", "Tanh", "activation", "Module", "ModuleDict", "ModuleList", "NLLLoss", "RNNBase", "RNNCell", "Sequential",
     "container", "dropout", "linear", "loss", "module", "rnn", "sparse",
 ]

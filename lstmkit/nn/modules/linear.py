@@ -1,5 +1,5 @@
 """``torch.nn.modules.linear``'s class."""
 
-from ..layers import Linear
+from ..layers import Identity, Linear
 
-__all__ = ["Linear"]
+__all__ = ["Identity", "Linear"]
