@@ -360,6 +360,9 @@ def plain_array(array: Any) -> Any:
     return array.view(numpy.ndarray) if isinstance(array, DataArray) else array
 
 
+DType = numpy.dtype  #: the class of dtype objects (NumPy's serve CuPy as well)
+
+
 def dtype(spec: Any) -> Any:
     """A dtype object (NumPy's dtype objects serve CuPy as well); raises TypeError if unknown."""
     return numpy.dtype(spec)

@@ -210,7 +210,9 @@ class Pow(Function):
         a, b, out = self.a, self.b, self.out
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            slope = b * a ** xp.where(b == 0, 1, b - 1)  # b == 0 gives 0 * a, never 0 * inf
+            power = xp.where(b == 0, 1, b - 1)  # b == 0 gives slope 0 * a, never 0 * inf
+            pole = (a == 0) & (power < 0)  # 0 ** negative is inf (as in torch), without a warning
+            slope = b * xp.where(pole, xp.inf, xp.where(pole, 1, a) ** power)
             grad_a = sum_to(grad * slope, a.shape)
         if self.needs_input_grad[1]:
             log_a = xp.log(xp.where(a > 0, a, 1))

@@ -362,7 +362,7 @@ class Tensor:
         for arg in args:
             if isinstance(arg, Tensor):
                 device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, str) or hasattr(arg, "type") and not hasattr(arg, "legacy_dtype"):
+            elif _is_device(arg):
                 device = arg
             else:
                 dtype = arg
@@ -939,6 +939,13 @@ def _raw_index(index: Any, xp: Any) -> Any:
 def _number(value: Any) -> Any:
     """A bound or fill value as a plain number (a one-value Tensor gives its value)."""
     return value.item() if isinstance(value, Tensor) else value
+
+
+def _is_device(value: Any) -> bool:
+    """A device name ('cpu', 'cuda:0', 'auto'), an lstmkit.device or a torch.device."""
+    if isinstance(value, str):
+        return value.split(":")[0].strip().lower() in backend.DEVICES
+    return hasattr(value, "type") and hasattr(value, "index")
 
 
 def _leaf_inplace_error(name: str) -> RuntimeError:
