@@ -708,6 +708,13 @@ class Softmax(Function):
         return (y * (grad - (grad * y).sum(axis=self.axes, keepdims=True)),)
 
 
+def _mean_of(total: Any, count: Any) -> Any:
+    """total / count, NaN (without a warning) when count is 0: torch's mean over nothing."""
+    xp = backend.xp_of(total)
+    empty = count == 0
+    return xp.where(empty, xp.nan, total / xp.where(empty, 1, count)).astype(total.dtype, copy=False)
+
+
 class ClassLoss(Function):
     """torch's cross_entropy (from logits) and nll_loss (from log-probabilities), one op.
 
@@ -751,14 +758,16 @@ class ClassLoss(Function):
         if reduction == "none":
             return losses.reshape(moved.shape[:-1]).astype(dtype, copy=False)
         total = losses.sum()
-        return (total / denominator if reduction == "mean" else total).astype(dtype)
+        return (_mean_of(total, denominator) if reduction == "mean" else total).astype(dtype)
 
     def backward(self, grad):
         xp = backend.xp_of(grad)
         if self.reduction == "none":
             per_row = grad.reshape(-1, 1)
         else:
-            per_row = grad / self.denominator if self.reduction == "mean" else grad
+            per_row = grad
+            if self.reduction == "mean":  # every row ignored: the slopes are all 0, as in torch
+                per_row = grad / xp.where(self.denominator == 0, 1, self.denominator)
         drows = self.dlogp * per_row
         if self.softmax is not None:  # back through log_softmax
             drows = drows - self.softmax * drows.sum(axis=1, keepdims=True)
