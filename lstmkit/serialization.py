@@ -269,7 +269,7 @@ class _Member:
 def _fail(path: Path, expected: str, found: str) -> CheckpointError:
     return CheckpointError(
         f"{_name(path)} is not a readable lstmkit file: expected {expected}, found {found}. "
-        "The file is truncated or corrupt, or was not written by lstmkit; nothing was loaded."
+        "The file is damaged (truncated or corrupt) or was not written by lstmkit; nothing was loaded."
     )
 
 
@@ -418,7 +418,16 @@ def read_archive(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str
     try:
         with open(path, "rb") as handle:
             file_size = os.fstat(handle.fileno()).st_size
-            members = _read_directory(path, handle, file_size)
+            try:
+                members = _read_directory(path, handle, file_size)
+            except CheckpointError:
+                if _is_numpy_savez_checkpoint(path):
+                    raise CheckpointError(
+                        f"{_name(path)} looks like a checkpoint from an older lstmkit (format 1, written by numpy.savez); "
+                        "this lstmkit reads only its canonical archive (format 2). Train again, or open it with "
+                        "numpy.load(path, allow_pickle=False) and save the arrays anew."
+                    ) from None
+                raise
             for member in members:
                 _read_npy_header(path, handle, member)
             by_name = {m.name: m for m in members}
@@ -462,6 +471,22 @@ def read_archive(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str
             f"({type(error).__name__}: {first_line}); nothing was loaded."
         ) from None
     return header, arrays
+
+
+def _is_numpy_savez_checkpoint(path: Path) -> bool:
+    """True for a zip that numpy.savez wrote with an lstmkit header (format 1); reads only the directory."""
+    import zipfile  # noqa: PLC0415  (only for this message)
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except Exception:  # noqa: BLE001  (anything unreadable is simply not such a file)
+        return False
+    return (
+        any(info.filename == HEADER_MEMBER for info in infos)
+        and all(info.compress_type == zipfile.ZIP_STORED and info.filename.endswith(".npy") for info in infos)
+        and all(info.create_version == 45 for info in infos)  # numpy.savez writes zip64-ready members
+    )
 
 
 # --------------------------------------------------------------------------- lk.save / lk.load

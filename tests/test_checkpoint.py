@@ -240,3 +240,10 @@ def test_every_optimizer_resumes_from_a_checkpoint_exactly(tmp_path, name):
     load_checkpoint(path, resumed, resumed_opt)
     run(resumed, resumed_opt, 2)
     _assert_same(_params(resumed), _params(straight))
+
+
+def test_a_format_1_checkpoint_from_numpy_savez_is_named_as_such(tmp_path):
+    header = json.dumps({"format": "lstmkit-checkpoint", "format_version": 1}).encode()
+    np.savez(tmp_path / "old.npz", __header__=np.frombuffer(header, np.uint8), **{"model/w": np.zeros(3)})
+    with pytest.raises(CheckpointError, match="older lstmkit \\(format 1, written by numpy.savez\\)"):
+        read_checkpoint(tmp_path / "old.npz")
