@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from lstmkit.course.checker import run_check
+from lstmkit.course.compute import compile_cell
 from lstmkit.course.grade.batch import Settings, grade_submissions
 from lstmkit.course.grade.sandbox import Limits
 from lstmkit.course.grade.submission import code_cells
@@ -113,7 +114,7 @@ def _checked_in_a_notebook(data: bytes, names: list[str]) -> dict[str, object]:
     try:
         for cell in code_cells(data):
             try:
-                exec(compile(cell.source, f"<cell {cell.index}>", "exec"), namespace)  # noqa: S102
+                exec(compile_cell(cell.source, cell.index), namespace)  # noqa: S102
             except BaseException:  # noqa: BLE001  (a cell that raises, as in Jupyter, leaves the others)
                 pass
     finally:

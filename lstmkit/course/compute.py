@@ -14,6 +14,7 @@ through the same code, so all three are measured alike.
 
 from __future__ import annotations
 
+import linecache
 import traceback
 import warnings
 from collections.abc import Iterable
@@ -31,6 +32,14 @@ from .model import STOP_KINDS, Case, Failure, Outputs, Spec
 NUMPY_MARKS = ("handed to NumPy", "__array_ufunc__")
 MAX_TAPE = 400  #: intermediate Tensors sent back for the judge to read
 MAX_TAPE_ELEMENTS = 20_000  #: the largest intermediate sent back
+
+
+def compile_cell(source: str, index: int) -> Any:
+    """A notebook cell's code, compiled as ``<cell N>`` with its lines known to tracebacks
+    (as IPython does), so that feedback can quote the learner's line wherever the cell runs."""
+    filename = f"<cell {index}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    return compile(source, filename, "exec")
 
 
 def learner_inputs(value: Any) -> Any:
@@ -85,12 +94,13 @@ def run_cases(spec: Spec, answer: Any, cases: Iterable[Case]) -> list[Outputs]:
     return results
 
 
-def compute_outputs(spec: Spec, answer: Any, case: Case, trusted: bool = False) -> Outputs:
+def compute_outputs(spec: Spec, answer: Any, case: Case, trusted: bool = False, gradients: bool = True) -> Outputs:
     """Run ``answer`` (function or Function class, per ``spec.kind``) on ``case``.
 
     Returns the outputs' values and the gradients of a fixed random projection of them
     with respect to every differentiable input, as float64 arrays. ``trusted`` (the
-    reference and its variants) skips the checks on where the answer comes from.
+    reference and its variants) skips the checks on where the answer comes from;
+    ``gradients=False`` (the judge comparing a mistake's values) skips backward.
     """
     if not trusted:
         refusal = _refuse(spec, answer)
@@ -100,7 +110,7 @@ def compute_outputs(spec: Spec, answer: Any, case: Case, trusted: bool = False) 
         over="warn", divide="warn", invalid="warn", under="ignore"
     ):
         warnings.simplefilter("always")
-        outputs = _compute(spec, answer, case)
+        outputs = _compute(spec, answer, case, gradients)
     messages = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
     return Outputs(outputs["values"], outputs["grads"], outputs["failure"], outputs["gradcheck"], messages,
                    outputs["changed"], outputs["tape"], outputs["cut"], outputs["stray"])
@@ -123,7 +133,7 @@ def _refuse(spec: Spec, answer: Any) -> Failure | None:
     return Failure("forbidden", refusal(spec.name, found)) if found else None
 
 
-def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
+def _compute(spec: Spec, answer: Any, case: Case, gradients: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {"values": {}, "grads": {}, "failure": None, "gradcheck": None, "changed": (),
                               "tape": (), "cut": (), "stray": tuple(global_arrays(answer))}
     names = spec.signature
@@ -143,7 +153,7 @@ def _compute(spec: Spec, answer: Any, case: Case) -> dict[str, Any]:
     result["failure"] = _collect(spec, returned, result["values"], tensors if tensors_wanted else None)
     if tensors:
         result["tape"], result["cut"] = _tape(tensors, leaves)
-    if result["failure"] is not None or not tensors_wanted or not spec.differentiable:
+    if result["failure"] is not None or not tensors_wanted or not spec.differentiable or not gradients:
         return result
     detached = [path for path, t in tensors.items() if not t.requires_grad]
     if detached:

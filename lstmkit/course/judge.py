@@ -102,31 +102,32 @@ def _same(got: numpy.ndarray | None, expected: numpy.ndarray | None, tol: dict[s
     return (got is None) == (expected is None) and (got is None or _close(got, expected, **tol))
 
 
-_CANDIDATE_OUTPUTS: dict[tuple[str, int, int, str], Outputs] = {}
+_CANDIDATE_OUTPUTS: dict[tuple[str, int, int, str, bool], Outputs] = {}
 
 
-def _candidate_outputs(exercise: Exercise, index: int, answer: object, case: Case) -> Outputs:
-    """A typical mistake's outputs on a case (computed once per process)."""
-    key = (exercise.name, index, case.seed, case.label)
+def _candidate_outputs(exercise: Exercise, index: int, answer: object, case: Case, with_grads: bool) -> Outputs:
+    """A typical mistake's outputs on a case (computed once per process; gradients only when asked)."""
+    key = (exercise.name, index, case.seed, case.label, with_grads)
     if key not in _CANDIDATE_OUTPUTS:
-        _CANDIDATE_OUTPUTS[key] = compute_outputs(exercise.spec, answer, case, trusted=True)
+        _CANDIDATE_OUTPUTS[key] = compute_outputs(exercise.spec, answer, case, trusted=True, gradients=with_grads)
     return _CANDIDATE_OUTPUTS[key]
 
 
 def _reproduces(ctx: Context, index: int, answer: object, with_grads: bool) -> bool:
-    """True when a typical mistake gives the learner's outputs on every case they have."""
+    """True when a typical mistake gives the learner's outputs on every case they have (the cheap
+    comparisons first: a mistake that differs on the first case is dropped after one run)."""
     tol = {"rtol": max(ctx.exercise.rtol, 1e-4), "atol": max(ctx.exercise.atol, 1e-6)}
     compared = 0
     for case, learner in ctx.everything or ((ctx.case, ctx.learner),):
         if not learner.values:
             continue
-        other = _candidate_outputs(ctx.exercise, index, answer, case)
+        grads = with_grads and learner.failure is None
+        other = _candidate_outputs(ctx.exercise, index, answer, case, grads)
         if other.failure is not None or set(other.values) != set(learner.values):
             return False
         if not all(_close(learner.values[p], other.values[p], **tol) for p in other.values):
             return False
-        if with_grads and learner.failure is None and not all(
-                _same(learner.grads.get(p), g, tol) for p, g in other.grads.items()):
+        if grads and not all(_same(learner.grads.get(p), g, tol) for p, g in other.grads.items()):
             return False
         compared += 1
     return compared > 0
@@ -136,40 +137,13 @@ _CANDIDATES: dict[str, tuple[Hint, ...]] = {}
 
 
 def candidates(exercise: Exercise) -> tuple[Hint, ...]:
-    """The exercise's typical mistakes: hand-written first, then those derived from the reference by rule.
-
-    A derived mistake is kept only if it runs on the hidden cases (of seed 0), differs from
-    the reference, and differs from every mistake before it: two slips that give the same
-    outputs cannot be told apart, and the first one's words are used.
-    """
-    if exercise.name in _CANDIDATES:
-        return _CANDIDATES[exercise.name]
-    derived = exercise.derive_mistakes() if exercise.derive_mistakes else ()
-    cases = exercise.cases(0)
-    references = [reference_outputs(exercise, case) for case in cases]
-    kept: list[Hint] = list(exercise.hints)
-    seen: list[list[Outputs]] = [[compute_outputs(exercise.spec, h.variant, c, trusted=True) for c in cases]
-                                 for h in kept]
-    for hint in derived:
-        outputs = [compute_outputs(exercise.spec, hint.variant, case, trusted=True) for case in cases]
-        if any(o.failure is not None for o in outputs) or _same_outputs(outputs, references):
-            continue
-        if any(_same_outputs(outputs, other) for other in seen):
-            continue
-        kept.append(hint)
-        seen.append(outputs)
-    _CANDIDATES[exercise.name] = tuple(kept)
+    """The exercise's typical mistakes, in the order they are tried: hand-written first (for what
+    rules cannot express), then those derived from the reference by rule. When two give the
+    same outputs, the first one's words are used."""
+    if exercise.name not in _CANDIDATES:
+        derived = exercise.derive_mistakes() if exercise.derive_mistakes else ()
+        _CANDIDATES[exercise.name] = exercise.hints + tuple(derived)
     return _CANDIDATES[exercise.name]
-
-
-def _same_outputs(first: list[Outputs], second: list[Outputs]) -> bool:
-    tol = {"rtol": 1e-9, "atol": 1e-12}
-    for a, b in zip(first, second, strict=True):
-        if set(a.values) != set(b.values) or not all(_close(a.values[p], b.values[p], **tol) for p in a.values):
-            return False
-        if set(a.grads) != set(b.grads) or not all(_same(a.grads[p], b.grads[p], tol) for p in a.grads):
-            return False
-    return True
 
 
 def mistake_hint(ctx: Context, with_grads: bool = False) -> str:
@@ -234,7 +208,8 @@ def error_hint(exercise: Exercise, failure: Failure) -> str:
     (``line_has``) is given only when the learner's line shows it."""
     for hint in exercise.error_hints:
         if hint.pattern in failure.detail and (not hint.line_has or any(
-                mark in failure.line.split(":", 1)[-1] for mark in hint.line_has.split("|"))):
+                mark in failure.line.split(":", 1)[-1] for mark in hint.line_has.split("|"))) and (
+                hint.when is None or hint.when(failure.detail)):
             return hint.text
     detail = failure.detail
     if "positional argument" in detail or "unexpected keyword" in detail:
@@ -291,13 +266,18 @@ def check_structure(ctx: Context) -> CaseVerdict | None:
 
 def check_shapes(ctx: Context) -> CaseVerdict | None:
     """Every output has the reference's shape."""
+    spec = ctx.exercise.spec
     for path, expected in ctx.reference.values.items():
         got = ctx.learner.values[path]
         if got.shape != expected.shape:
             hint = mistake_hint(ctx) or _shape_hint(ctx.exercise, got.shape, expected.shape)
+            names = spec.output_names
+            axes = spec.output_axes[names.index(path)] if path in names and spec.output_axes else ()
+            said = (" (" + ", ".join(f"{axis} {size}" for axis, size in zip(axes, expected.shape, strict=False))
+                    + ")") if len(axes) == len(expected.shape) else ""
             return ctx.verdict(f"shape of {path}", "wrong_value",
-                               f"{path} has shape {got.shape} but should have shape {expected.shape}.", hint,
-                               expected_shape=expected.shape, got_shape=got.shape)
+                               f"{path} has shape {got.shape} but should have shape {expected.shape}{said}.", hint,
+                               expected_shape=expected.shape, got_shape=got.shape, trace=where_it_goes_wrong(ctx))
     return None
 
 
@@ -366,8 +346,9 @@ def check_inputs_kept(ctx: Context) -> CaseVerdict | None:
     if not changed:
         return None
     return ctx.verdict("inputs unchanged", "wrong_value",
-                       f"{ctx.exercise.name} changed its input {changed[0]} in place; the caller still needs it. "
-                       "Work on new arrays (g * scale, or g.copy()) instead of changing the ones you are given.")
+                       f"{ctx.exercise.name} changed its input {changed[0]} in place; the caller still needs it.",
+                       f"Your {ctx.exercise.name} changed its input {changed[0]} in place: work on new arrays "
+                       "(g * scale, or g.copy()) instead of changing the ones you are given.")
 
 
 def check_stability(ctx: Context) -> CaseVerdict | None:

@@ -178,7 +178,7 @@ def _owner(root: Node, path: tuple[int, ...]) -> str:
 
 
 #: named results that are states, and an argument of the same role (for "previous state for the current one")
-STATE_NAMES = {"LTM_t": "ltm", "STM_t": "stm_prev", "forget gate": "forget_output"}
+STATE_NAMES = {"LTM_t": "ltm", "STM_t": "stm_prev", "forget gate's output": "forget_output"}
 
 
 def _role(name: str) -> str:
@@ -207,6 +207,10 @@ def _rules(node: Node, inputs: list[str]) -> Iterator[tuple[Node, str]]:
             yield (replace(op("add", op(node.op, inner.args[0]), bias), name=node.name),
                    f"adds the bias {render(bias)} after {act}; it belongs inside: {act}(... + {render(bias)})")
         yield op("sub", const(1.0), node, name=node.name), f"uses 1 - {act}(...) where {act}(...) belongs"
+    if node.name and node.op in ("add", "mul"):
+        for kind, symbol in ACTIVATIONS.items():
+            yield (op(kind, replace(node, name=""), name=node.name),
+                   f"is squashed by {symbol}; the course has {render(node)}, with no {symbol} around it")
     if node.op == "add" and node.args[0].op == "linear":
         yield replace(node.args[0], name=node.name), f"leaves out the bias {render(node.args[1])}"
     if node.op == "linear":
@@ -288,13 +292,16 @@ def mutations(tree: Node, inputs: list[str], where: str = "") -> list[Mutation]:
         if shared and node.op != "join":
             owner = where or (node.name if node.op != "var" else tree.name) or "answer"
         for new, phrase in _rules(node, inputs):
-            mutated = _replace_all(tree, node, new) if shared else _replace(tree, path, new)
-            if mutated in seen:
-                continue
-            seen.add(mutated)
-            subject = owner if owner != "result" else "result"
-            found.append(Mutation(mutated, f"Your {subject} {phrase}" + (" (everywhere it is used)." if shared and
-                                                                        node.op == "var" else ".")))
+            variants = [(_replace_all(tree, node, new), owner, shared)] if shared else [
+                (_replace(tree, path, new), owner, False)]
+            if shared and node.name:  # a named result used twice (LTM_t) may be slipped where it is used once
+                variants += [(_replace(tree, p, new), _owner(tree, p[:-1]), False) for p, n in _sites(tree) if n == node]
+            for mutated, subject, everywhere in variants:
+                if mutated in seen:
+                    continue
+                seen.add(mutated)
+                ending = " (everywhere it is used)." if everywhere and node.op == "var" else "."
+                found.append(Mutation(mutated, f"Your {subject} {phrase}{ending}"))
     return found
 
 

@@ -83,6 +83,7 @@ class Spec:
     points: float
     forbidden: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
+    output_axes: tuple[tuple[str, ...], ...] = ()  #: per output, what each axis is ("time", "batch", "hidden")
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -172,11 +173,12 @@ class Hint:
 class ErrorHint:
     """A hint for an exception: shown when ``pattern`` occurs in ``Type: message`` and, if
     ``line_has`` is set, when the learner's line holds one of its ``|``-separated marks
-    (a hint about ``*`` is never given for a line without one)."""
+    (a hint about ``*`` is never given for a line without one), and ``when(detail)`` holds."""
 
     pattern: str
     text: str
     line_has: str = ""
+    when: Callable[[str], bool] | None = None  #: a further condition on the exception's text
 
 
 @dataclass(frozen=True)

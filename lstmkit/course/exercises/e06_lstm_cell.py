@@ -136,7 +136,7 @@ def unroll_intermediates(events, stm0, ltm0, weights):
 
 LSTM_CELL = make_exercise(
     6, Spec("lstm_cell", "06_lstm_cell", "One LSTM step", "function", CELL_SIGNATURE, ("stm", "ltm"),
-            CELL_SIGNATURE, 3, GATE_FORBIDDEN),
+            CELL_SIGNATURE, 3, GATE_FORBIDDEN, output_axes=(("batch", "hidden"), ("batch", "hidden"))),
     cell_inputs(None), lstm_cell, derive_mistakes=cell_mistakes, intermediates=cell_intermediates,
     error_hints=GATE_ERROR_HINTS
     + (ErrorHint("KeyError", "weights is a dict with keys W_n, b_n, W_i, b_i, W_f, b_f, W_v, b_v."),),
@@ -144,7 +144,8 @@ LSTM_CELL = make_exercise(
 
 UNROLL = make_exercise(
     6, Spec("unroll", "06_lstm_cell", "Unrolling the cell over a sequence", "function", UNROLL_SIGNATURE,
-            ("stms",), UNROLL_SIGNATURE, 2, GATE_FORBIDDEN, uses=("lstm_cell",)),
+            ("stms",), UNROLL_SIGNATURE, 2, GATE_FORBIDDEN, uses=("lstm_cell",),
+            output_axes=(("time", "batch", "hidden"),)),
     cell_inputs(4), unroll, derive_mistakes=loop_mistakes, intermediates=unroll_intermediates,
     error_hints=GATE_ERROR_HINTS
     + (ErrorHint("stack", "Collect the STM_t of every step in a list and join them with lk.stack(stms, axis=0): "

@@ -6,6 +6,7 @@ named like the exercise's arguments, so one seed gives one case everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -43,8 +44,8 @@ N_T = op("tanh", affine_node(JOINED, "W_n", "b_n"), name="N_t")
 I_T = op("sigmoid", affine_node(JOINED, "W_i", "b_i"), name="i_t")
 F_T = op("sigmoid", affine_node(JOINED, "W_f", "b_f"), name="f_t")
 V_T = op("sigmoid", affine_node(JOINED, "W_v", "b_v"), name="V_t")
-LEARN_OUTPUT = op("mul", N_T, I_T, name="learn gate")
-FORGET_OUTPUT = op("mul", var("ltm_prev"), F_T, name="forget gate")
+LEARN_OUTPUT = op("mul", N_T, I_T, name="learn gate's output")
+FORGET_OUTPUT = op("mul", var("ltm_prev"), F_T, name="forget gate's output")
 NEW_LTM = op("add", FORGET_OUTPUT, LEARN_OUTPUT, name="LTM_t")
 
 
@@ -129,15 +130,28 @@ def gate_inputs(signature: tuple[str, ...]) -> tuple[Maker, ...]:
 
 def gate_spec(name: str, notebook: str, title: str, signature: tuple[str, ...], output: str, points: float) -> Spec:
     """The public half of a gate exercise: a function on Tensors, every input differentiable."""
-    return Spec(name, notebook, title, "function", signature, (output,), signature, points, GATE_FORBIDDEN)
+    return Spec(name, notebook, title, "function", signature, (output,), signature, points, GATE_FORBIDDEN,
+                output_axes=(("batch", "hidden"),))
 
 
 # ------------------------------------------------------------------ hints every gate shares
 
+def _same_shapes(detail: str) -> bool:
+    """True when a matmul error is about two operands of one shape (two results, not a weight and an input)."""
+    found = re.search(r"shapes (\([^)]*\)) and (\([^)]*\))", detail)
+    return bool(found) and found.group(1) == found.group(2)
+
+
 GATE_ERROR_HINTS = (
     ErrorHint("matmul", "Each W is (hidden, hidden + event) and the joined input [STM_{t-1}, E_t] is "
               "(batch, hidden + event), one row per example. Multiply as x @ W.T (not W @ x, not x @ W), then "
-              "add the bias b of shape (hidden,).", line_has="W"),
+              "add the bias b of shape (hidden,).", line_has="W", when=lambda detail: not _same_shapes(detail)),
+    ErrorHint("matmul", "The matrix product @ is for a weight meeting the joined input (x @ W.T). Two (batch, "
+              "hidden) results, such as N_t and i_t, combine elementwise: N_t * i_t (⊙).", line_has="@",
+              when=_same_shapes),
+    ErrorHint("cannot be broadcast", "W @ x.T gives (hidden, batch), one column per example; the course "
+              "multiplies x @ W.T to get (batch, hidden), one row per example, to which the bias b (hidden,) "
+              "adds.", line_has="W @|W_n @|W_i @|W_f @|W_v @|W_u @|.T @"),
     ErrorHint("cannot be broadcast", "Shapes that cannot be broadcast usually mean an elementwise product `*` "
               "where a matrix product `@` belongs: weights meet the joined input through x @ W.T; `*` (⊙) is "
               "only for combining two (batch, hidden) results.", line_has="*"),

@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 from .. import checker  # noqa: F401  (the learner's `from lstmkit.course import check` finds it loaded)
-from ..compute import run_cases
+from ..compute import compile_cell, run_cases
 from ..model import Failure, Outputs
 from ..wire import dumps, load
 from . import guard, landlock, syscalls
@@ -72,7 +72,7 @@ def run_cells(job: Job, namespace: dict[str, Any], control: Control) -> list[str
         try:
             timer.start()
             try:
-                exec(compile(cell.source, f"<cell {cell.index}>", "exec"), namespace)  # noqa: S102
+                exec(compile_cell(cell.source, cell.index), namespace)  # noqa: S102
             finally:
                 timer.stop()
         except BaseException as error:  # noqa: BLE001  (SystemExit, KeyboardInterrupt: the cell ends, grading goes on)

@@ -189,6 +189,18 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def stop_pool(pool: Any) -> None:
+    """Cancel a process pool's queued tasks and kill its workers now (their sandboxes die with them)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for worker in list((getattr(pool, "_processes", None) or {}).values()):
+        worker.kill()
+        worker.join(5)
+
+
 def _exit_reason(returncode: int, wrapped: bool = False) -> str:
     if wrapped and returncode > 128:  # bubblewrap exits with 128 + the signal that ended the process
         returncode = 128 - returncode
