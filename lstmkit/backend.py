@@ -274,13 +274,32 @@ class DataArray(numpy.ndarray):
     """A NumPy view of a tensor's values with torch's in-place methods (see the module docstring)."""
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        inputs = tuple(x.view(numpy.ndarray) if isinstance(x, DataArray) else x for x in inputs)
         out = kwargs.get("out")
         if out is not None:
-            kwargs["out"] = _plain(out)
-        result = getattr(ufunc, method)(*_plain(inputs), **kwargs)
+            kwargs["out"] = tuple(o.view(numpy.ndarray) if isinstance(o, DataArray) else o for o in out)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
         if out is not None and len(out) == 1 and isinstance(out[0], DataArray):
-            return out[0]  # in place (a -= b): hand back the same view, as numpy does
+            return out[0]  # in place (numpy.add(a, b, out=a)): hand back the same view, as numpy does
         return result
+
+    # a -= b and friends, the optimisers' and lessons' update: straight to the plain array
+    def _inplace(self, ufunc: Any, other: Any) -> DataArray:
+        values = self.view(numpy.ndarray)
+        ufunc(values, other.view(numpy.ndarray) if isinstance(other, DataArray) else other, out=values)
+        return self
+
+    def __iadd__(self, other: Any) -> DataArray:
+        return self._inplace(numpy.add, other)
+
+    def __isub__(self, other: Any) -> DataArray:
+        return self._inplace(numpy.subtract, other)
+
+    def __imul__(self, other: Any) -> DataArray:
+        return self._inplace(numpy.multiply, other)
+
+    def __itruediv__(self, other: Any) -> DataArray:
+        return self._inplace(numpy.true_divide, other)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return func(*_plain(args), **_plain(kwargs))
