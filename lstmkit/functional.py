@@ -341,3 +341,4 @@ def binary_cross_entropy_with_logits(
     if weight is not None:
         losses = losses * input._lift(weight)
     return _reduce(losses, reduction)
+from .ctc import ctc_loss as ctc_loss  # noqa: E402  (CTC lives in its own module; re-exported)

@@ -14,6 +14,7 @@ FLOORS = {
     "files": 0,
     "autograd": 1,
     "functional": 2,
+    "ctc": 2,
     "gates": 3,
     "nn": 4,
     "optim": 4,
