@@ -191,14 +191,16 @@ def _kill(proc: subprocess.Popen) -> None:
 
 def stop_pool(pool: Any) -> None:
     """Cancel a process pool's queued tasks and kill its workers now (their sandboxes die with them)."""
-    pool.shutdown(wait=False, cancel_futures=True)
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
     if terminate is not None:
         terminate()
-        return
-    for worker in list((getattr(pool, "_processes", None) or {}).values()):
-        worker.kill()
-        worker.join(5)
+    else:  # before shutdown(), which forgets the workers
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        for worker in workers:
+            worker.kill()
+        for worker in workers:
+            worker.join(5)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _exit_reason(returncode: int, wrapped: bool = False) -> str:
