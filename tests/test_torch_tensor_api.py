@@ -438,3 +438,40 @@ def test_format_and_number_conversions_of_one_value_tensors():
     loss = lk.tensor(0.123456)
     assert f"{loss:.3f}" == "0.123" and float(loss) == pytest.approx(0.123456) and int(lk.tensor(3)) == 3
     assert [10, 20, 30][lk.tensor(1)] == 20
+
+
+def test_changing_a_saved_input_in_place_before_backward_is_refused_like_torch():
+    w = lk.tensor([1.0, 2.0], requires_grad=True)
+    x = lk.tensor([3.0, 4.0])
+    y = (w * x).sum()  # mul saves x for d/dw
+    x.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"input 1 of 'mul'.*changed in place.*clone\(\)"):
+        y.backward()
+    wt, xt = torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor([3.0, 4.0])
+    yt = (wt * xt).sum()
+    xt.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        yt.backward()
+    # an op that saved nothing of x is not affected (torch agrees)
+    z = (w + x).sum()
+    x.add_(1.0)
+    z.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+
+
+def test_setitem_writes_in_place_and_refuses_a_leaf_that_requires_grad():
+    x = lk.zeros(2, 3)
+    x[0] = lk.tensor([1.0, 2.0, 3.0])
+    x[:, -1] = 9.0
+    x[x > 8] = 7.0
+    xt = torch.zeros(2, 3)
+    xt[0] = torch.tensor([1.0, 2.0, 3.0])
+    xt[:, -1] = 9.0
+    xt[xt > 8] = 7.0
+    np.testing.assert_array_equal(x.numpy(), xt.numpy())
+    w = lk.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w[0] = 1.0
+    with lk.no_grad():
+        w[0] = 1.0
+    assert w.tolist() == [1.0, 0.0]

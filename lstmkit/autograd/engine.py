@@ -68,6 +68,7 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                 g if g is not None else _zeros_like_meta(meta)
                 for g, meta in zip(slots, fn.output_meta, strict=True)
             ]
+            _check_versions(fn)
             input_grads = fn.backward(*output_grads)
             if not isinstance(input_grads, tuple | list):
                 input_grads = (input_grads,)
@@ -93,6 +94,20 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                 _free(fn)
 
 
+def _check_versions(fn: Function) -> None:
+    """Refuse to differentiate through values that were changed in place after the op saved them."""
+    saved = getattr(fn, "input_versions", None)
+    if saved is None:
+        return
+    for position, (tensor, version) in enumerate(zip(fn.inputs, saved, strict=True)):
+        if tensor._version != version:
+            raise RuntimeError(
+                f"backward: input {position} of '{fn.name}' (shape {tensor.shape}) was changed in place "
+                f"after '{fn.name}' saved it for the gradient, so the gradient would be wrong (torch "
+                "refuses this too). Change it before using it, or make a copy with .clone() first."
+            )
+
+
 def _accumulate_leaf(tensor: Any, grad: Any) -> None:
     if grad.shape != tensor.shape:
         raise RuntimeError(
@@ -115,5 +130,5 @@ def _free(fn: Function) -> None:
     """Drop the arrays a Function saved for backward; mark it so that a second backward
     through it fails clearly. Its inputs stay, so the graph can still be drawn."""
     inputs, output_meta = fn.inputs, fn.output_meta
-    fn.__dict__.clear()
+    fn.__dict__.clear()  # input_versions go too: nothing is saved any more
     fn.inputs, fn.output_meta, fn.freed = inputs, output_meta, True

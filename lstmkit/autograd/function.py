@@ -78,6 +78,10 @@ class Function:
 
     inputs: tuple
     needs_input_grad: tuple[bool, ...]
+    #: True when forward keeps its input arrays for backward (a * b keeps both); then an
+    #: in-place change of an input before backward is an error, as in torch. Ops that keep
+    #: only what they computed say False.
+    saves_inputs = True
 
     @property
     def name(self) -> str:
@@ -102,6 +106,8 @@ class Function:
             fn.inputs = inputs
             fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
             fn.output_meta = tuple((out.shape, out.dtype, backend.xp_of(out)) for out in outputs)
+            if cls.saves_inputs:
+                fn.input_versions = tuple(t._version for t in inputs)
             for index, tensor in enumerate(wrapped):
                 if tensor.requires_grad:  # an integer output (max's indices) is a leaf
                     tensor._creator = fn

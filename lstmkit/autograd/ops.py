@@ -125,6 +125,8 @@ def keepdims_shape(shape: tuple, axes: tuple[int, ...]) -> tuple:
 
 
 class Add(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         broadcast_shapes("add", a.shape, b.shape)
         self.shapes = a.shape, b.shape
@@ -135,6 +137,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         broadcast_shapes("sub", a.shape, b.shape)
         self.shapes = a.shape, b.shape
@@ -171,6 +175,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    saves_inputs = False
+
     def forward(self, a):
         return -a
 
@@ -267,6 +273,8 @@ class MatMul(Function):
 
 
 class Exp(Function):
+    saves_inputs = False
+
     def forward(self, a):
         self.out = backend.xp_of(a).exp(a)
         return self.out
@@ -285,6 +293,8 @@ class Log(Function):
 
 
 class Tanh(Function):
+    saves_inputs = False
+
     def forward(self, a):
         self.out = backend.xp_of(a).tanh(a)
         return self.out
@@ -303,6 +313,8 @@ def stable_sigmoid(a: Any) -> Any:
 
 class Sigmoid(Function):
     """σ(a) = 1/(1+e^-a) without overflow and accurate in both tails (see ``stable_sigmoid``)."""
+
+    saves_inputs = False
 
     def forward(self, a):
         self.out = stable_sigmoid(a)
@@ -327,6 +339,8 @@ class LogSigmoid(Function):
 class Softplus(Function):
     """log(1 + e^(beta a)) / beta, and ``a`` itself where beta * a > threshold (torch's rule)."""
 
+    saves_inputs = False
+
     def forward(self, a, beta=1.0, threshold=20.0):
         xp = backend.xp_of(a)
         self.scaled, self.threshold = a * beta, threshold
@@ -341,6 +355,8 @@ class Softplus(Function):
 class Abs(Function):
     """|a|; the slope at 0 is 0, as torch's sign(0)."""
 
+    saves_inputs = False
+
     def forward(self, a):
         self.sign = backend.xp_of(a).sign(a)
         return abs(a)
@@ -350,6 +366,8 @@ class Abs(Function):
 
 
 class Sqrt(Function):
+    saves_inputs = False
+
     def forward(self, a):
         self.out = backend.xp_of(a).sqrt(a)
         return self.out
@@ -360,6 +378,8 @@ class Sqrt(Function):
 
 class Maximum(Function):
     """Elementwise larger of a and b; at ties each gets half the gradient (torch's rule)."""
+
+    saves_inputs = False
 
     lower = False
 
@@ -386,6 +406,8 @@ class Minimum(Maximum):
 
 
 class Relu(Function):
+    saves_inputs = False
+
     def forward(self, a):
         self.mask = a > 0
         return a * self.mask
@@ -396,6 +418,8 @@ class Relu(Function):
 
 class Clip(Function):
     """Clamp to ``[low, high]`` (either may be None); the slope is 1 inside, 0 outside."""
+
+    saves_inputs = False
 
     def forward(self, a, low, high):
         xp = backend.xp_of(a)
@@ -413,6 +437,8 @@ class Clip(Function):
 class Where(Function):
     """``condition ? a : b`` elementwise; ``condition`` is a boolean array (no gradient)."""
 
+    saves_inputs = False
+
     def forward(self, a, b, condition):
         shape = broadcast_shapes("where", a.shape, b.shape)
         broadcast_shapes("where (condition)", condition.shape, shape)
@@ -429,6 +455,8 @@ class Where(Function):
 
 
 class AsType(Function):
+    saves_inputs = False
+
     def forward(self, a, dtype):
         self.dtype = a.dtype
         return a.astype(dtype)
@@ -440,6 +468,8 @@ class AsType(Function):
 class Clone(Function):
     """A copy with its own memory; the gradient passes through unchanged."""
 
+    saves_inputs = False
+
     def forward(self, a):
         return a.copy()
 
@@ -449,6 +479,8 @@ class Clone(Function):
 
 class Expand(Function):
     """``a`` broadcast to ``shape`` (a read-only view); the gradient is summed back."""
+
+    saves_inputs = False
 
     def forward(self, a, shape):
         self.shape = a.shape
@@ -468,6 +500,8 @@ class Expand(Function):
 
 
 class Sum(Function):
+    saves_inputs = False
+
     def forward(self, a, axis=None, keepdims=False):
         self.axes = normalize_axes("sum", axis, a.ndim, a.shape)
         self.shape = a.shape
@@ -480,6 +514,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    saves_inputs = False
+
     def forward(self, a, axis=None, keepdims=False):
         self.axes = normalize_axes("mean", axis, a.ndim, a.shape)
         self.shape = a.shape
@@ -500,6 +536,8 @@ class Max(Function):
     torch's ``max()`` over all values and ``amax(dim)`` share gradients this way;
     ``max(dim)`` gives one index per row instead (see :class:`MaxDim`).
     """
+
+    saves_inputs = False
 
     lower = False
 
@@ -527,6 +565,8 @@ class Min(Max):
 class MaxDim(Function):
     """torch's ``max(dim)``: (values, indices) along one axis; the gradient goes to the index
     picked (the first of tied values, as torch does on the CPU)."""
+
+    saves_inputs = False
 
     lower = False
 
@@ -566,6 +606,8 @@ class MinDim(MaxDim):
 
 
 class Reshape(Function):
+    saves_inputs = False
+
     def forward(self, a, shape):
         self.shape = a.shape
         try:
@@ -582,6 +624,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    saves_inputs = False
+
     def forward(self, a, axes=None):
         if axes is None:
             axes = tuple(reversed(range(a.ndim)))
@@ -609,6 +653,8 @@ def _is_basic_index(index: Any) -> bool:
 class GetItem(Function):
     """``a[index]``: slicing, integer and boolean indexing; backward scatter-adds."""
 
+    saves_inputs = False
+
     def forward(self, a, index):
         try:
             out = a[index]
@@ -631,6 +677,8 @@ class GetItem(Function):
 
 class Concat(Function):
     """Join tensors along an existing axis."""
+
+    saves_inputs = False
 
     def forward(self, *arrays, axis=0):
         first = arrays[0]
@@ -662,6 +710,8 @@ class Concat(Function):
 class Stack(Function):
     """Join tensors of one shape along a new axis."""
 
+    saves_inputs = False
+
     def forward(self, *arrays, axis=0):
         for other in arrays[1:]:
             if other.shape != arrays[0].shape:
@@ -683,6 +733,8 @@ class Stack(Function):
 class LogSoftmax(Function):
     """log softmax over ``axis``, computed as x - max - log(sum(exp(x - max)))."""
 
+    saves_inputs = False
+
     def forward(self, a, axis=-1):
         xp = backend.xp_of(a)
         self.axes = normalize_axes("log_softmax", axis, a.ndim, a.shape)  # () for a 0-d tensor
@@ -696,6 +748,8 @@ class LogSoftmax(Function):
 
 
 class Softmax(Function):
+    saves_inputs = False
+
     def forward(self, a, axis=-1):
         xp = backend.xp_of(a)
         self.axes = normalize_axes("softmax", axis, a.ndim, a.shape)
@@ -728,6 +782,8 @@ class ClassLoss(Function):
     (torch's: the summed weights of the kept targets). Probability targets are composed
     from differentiable ops in ``functional.cross_entropy`` instead.
     """
+
+    saves_inputs = False
 
     def forward(self, scores, targets, keep, class_weight=None,
                 smoothing=0.0, reduction="mean", denominator=1.0, from_logits=True):

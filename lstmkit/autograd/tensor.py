@@ -85,7 +85,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "_data_view", "grad", "requires_grad", "_creator", "_output_index",
-        "_retains_grad", "__weakref__",
+        "_retains_grad", "_version", "__weakref__",
     )
     __array_ufunc__ = None  # numpy ufuncs defer to our operators instead of eating the Tensor
     __hash__ = object.__hash__  # identity, as torch: == compares values elementwise
@@ -102,6 +102,7 @@ class Tensor:
         self._creator: Function | None = None
         self._output_index = 0
         self._retains_grad = False
+        self._version = 0  # counts in-place changes, so backward can tell saved values went stale
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -111,7 +112,7 @@ class Tensor:
         """Wrap an op's result without checks (the hot path of every op); always a Tensor."""
         tensor = Tensor.__new__(Tensor)
         tensor._data, tensor._data_view, tensor.grad, tensor.requires_grad = data, None, None, requires_grad
-        tensor._creator, tensor._output_index, tensor._retains_grad = None, 0, False
+        tensor._creator, tensor._output_index, tensor._retains_grad, tensor._version = None, 0, False, 0
         return tensor
 
     # ------------------------------------------------------------------ properties
@@ -555,6 +556,11 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=_raw_index(index, self.xp))
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value`` in place, as torch (under ``no_grad`` for a tensor that requires grad)."""
+        values = self._inplace_values("x[index] = value", value)
+        self._write("x[index] = value", values, index=_raw_index(index, self.xp))
+
     # ------------------------------------------------------------------ elementwise
 
     def add(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
@@ -833,10 +839,13 @@ class Tensor:
                 f"(x = x + y rather than x.add_(y)), or change it under lstmkit.no_grad()."
             )
 
-    def _write(self, name: str, values: Any) -> Tensor:
-        """Write ``values`` (broadcast to this shape) into this tensor's memory."""
+    def _write(self, name: str, values: Any, index: Any = None) -> Tensor:
+        """Write ``values`` (broadcast to this shape, or to ``self[index]``) into this tensor's memory."""
         try:
-            self.xp.copyto(self._data, values, casting="same_kind")
+            if index is None:
+                self.xp.copyto(self._data, values, casting="same_kind")
+            else:
+                self._data[index] = values
         except (ValueError, TypeError) as error:
             shape = getattr(values, "shape", ())
             raise ops.ShapeError(
@@ -844,6 +853,7 @@ class Tensor:
                 f"{getattr(values, 'dtype', type(values).__name__)} into a tensor of shape {self.shape} "
                 f"and dtype {self.dtype} ({error}); they must broadcast to {self.shape}."
             ) from None
+        self._version += 1
         return self
 
     def _inplace_values(self, name: str, other: Any) -> Any:
