@@ -186,3 +186,16 @@ def test_reassigning_a_parameter_keeps_its_place_and_none_removes_it():
     assert list(layer.state_dict()) == ["weight", "bias"]
     layer.bias = None
     assert list(layer.state_dict()) == ["weight"]
+
+
+def test_layers_take_the_default_dtype_and_dtype_objects():
+    assert nn.Linear(2, 3).weight.dtype == np.float32
+    assert nn.GRU(2, 3, dtype=lk.float64).weight_ih_l0.dtype == np.float64
+    lk.set_default_dtype(lk.float64)
+    try:
+        assert nn.LSTM(2, 3).weight_ih_l0.dtype == np.float64
+        assert nn.Embedding(4, 2).weight.dtype == np.float64
+    finally:
+        lk.set_default_dtype(lk.float32)
+    with pytest.raises(TypeError, match="floating-point dtype"):
+        nn.Linear(2, 3, dtype="int32")

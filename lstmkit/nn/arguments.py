@@ -19,10 +19,9 @@ def resolve_dtype(dtype: Any) -> str:
     """A floating dtype's name ('float32' / 'float64') from None (the default dtype), a name,
     a NumPy dtype, or a dtype object such as ``lstmkit.float64`` or ``torch.float64``."""
     if dtype is None:
-        from .. import autograd  # noqa: PLC0415
+        from ..autograd import dtypes  # noqa: PLC0415
 
-        getter = getattr(autograd, "get_default_dtype", None)
-        dtype = getter() if getter is not None else "float32"
+        dtype = dtypes.get_default_dtype()
     try:
         resolved = backend.array_module("cpu").dtype(dtype)
     except TypeError:
