@@ -409,3 +409,175 @@ class CharTask:
 
 
 Task = AddingTask | MovieTask | CharTask
+
+
+# --------------------------------------------------------------------------- text lines
+
+
+TEXTLINE_CHARSET = "0123456789abcdef"
+"""The characters of :class:`TextLineTask`'s lines: hexadecimal digits."""
+
+_GLYPHS: dict[tuple[str, int], tuple[np.ndarray, int]] = {}
+
+
+def glyph_bitmap(char: str, size: int = 13) -> tuple[np.ndarray, int]:
+    """A character of DejaVu Sans (shipped with matplotlib) as (ink (h, w) float32 in [0, 1], rise).
+
+    ``rise`` is how many pixels the top of the ink sits above the baseline. Bitmaps are
+    cached: rendering a line only stacks arrays.
+    """
+    key = (char, int(size))
+    if key not in _GLYPHS:
+        from matplotlib import font_manager, ft2font  # noqa: PLC0415  (only the text-line task needs it)
+
+        font = ft2font.FT2Font(font_manager.findfont("DejaVu Sans", fallback_to_default=False))
+        font.set_size(size, 72)
+        font.set_text(char)
+        font.draw_glyphs_to_bitmap(antialiased=True)
+        image = np.asarray(font.get_image(), dtype=np.float32) / 255.0
+        rows, cols = np.nonzero(image > 0)
+        ink = image[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+        _GLYPHS[key] = (np.ascontiguousarray(ink), int(round(font.load_char(ord(char)).horiBearingY / 64)))
+    return _GLYPHS[key]
+
+
+def _blur(image: np.ndarray) -> np.ndarray:
+    """A 3 x 3 binomial blur ([1, 2, 1] / 4 along each axis), edges repeated."""
+    padded = np.pad(image, 1, mode="edge")
+    rows = (padded[:-2] + 2 * padded[1:-1] + padded[2:]) / 4
+    return (rows[:, :-2] + 2 * rows[:, 1:-1] + rows[:, 2:]) / 4
+
+
+@dataclass
+class TextLineTask:
+    """Read a line of text from its image: a sequence of pixel columns in, the characters out.
+
+    Each line holds ``min_chars`` to ``max_chars`` characters of ``charset`` drawn in
+    DejaVu Sans, with random spacing, a random slant, a small vertical jitter, noise and
+    sometimes a blur, on a canvas ``height`` pixels high and ``width`` wide (ink white on
+    black). ``sample`` returns the images as sequences of columns (n, width, height)
+    float32 and the targets (n, max_chars) int64: label ``k + 1`` for ``charset[k]``,
+    padded with 0, the CTC blank (so a line's length is ``(targets > 0).sum(1)``).
+    Training draws come from the generator passed in; validation and test lines from
+    :func:`split_rng`, so every split is fixed by ``seed``.
+    """
+
+    charset: str = TEXTLINE_CHARSET
+    min_chars: int = 3
+    max_chars: int = 6
+    height: int = 20
+    width: int = 72
+    font_size: int = 13
+    noise: float = 0.08
+    seed: int = 0
+    name: str = "textline"
+    kind: str = "ctc"
+
+    def __post_init__(self) -> None:
+        if not self.charset or len(set(self.charset)) != len(self.charset):
+            raise ValueError(f"TextLineTask: charset must be distinct characters, but got {self.charset!r}.")
+        if not 1 <= self.min_chars <= self.max_chars:
+            raise ValueError(f"TextLineTask: need 1 <= min_chars <= max_chars, got {self.min_chars}, "
+                             f"{self.max_chars}.")
+        widest = max(glyph_bitmap(c, self.font_size)[0].shape[1] for c in self.charset)
+        if self.max_chars * (widest + 1) + 4 > self.width:
+            raise ValueError(f"TextLineTask: {self.max_chars} characters up to {widest} pixels wide do not fit "
+                             f"in width {self.width}; use width >= {self.max_chars * (widest + 1) + 4}.")
+
+    @property
+    def input_size(self) -> int:
+        return self.height
+
+    @property
+    def output_size(self) -> int:
+        """Characters plus the blank (class 0)."""
+        return len(self.charset) + 1
+
+    @property
+    def baseline(self) -> float:
+        """Character error rate of answering nothing: 1.0."""
+        return 1.0
+
+    def encode(self, text: str) -> list[int]:
+        """Labels (1-based) of a string of the charset."""
+        unknown = sorted(set(text) - set(self.charset))
+        if unknown:
+            raise ValueError(f"TextLineTask.encode: {unknown} are not in the charset {self.charset!r}.")
+        return [self.charset.index(c) + 1 for c in text]
+
+    def decode(self, labels: Iterable[int]) -> str:
+        """The string of 1-based labels (0, the blank, is skipped)."""
+        return "".join(self.charset[int(k) - 1] for k in labels if int(k) > 0)
+
+    def render(self, text: str, rng: RngLike = None) -> np.ndarray:
+        """One line of ``text`` as an image (height, width) float32 in [0, 1]."""
+        gen = make_rng(rng)
+        canvas = np.zeros((self.height, self.width), dtype=np.float32)
+        glyphs = [glyph_bitmap(c, self.font_size) for c in text]
+        gaps = gen.integers(1, 4, size=len(glyphs))
+        total = sum(g.shape[1] for g, _ in glyphs) + int(gaps[1:].sum())
+        slant = gen.uniform(-0.25, 0.25)
+        margin = int(np.ceil(abs(slant) * self.height / 2)) + 1
+        if total + 2 * margin > self.width:
+            gaps[:] = 0
+            total = sum(g.shape[1] for g, _ in glyphs)
+        x = int(gen.integers(margin, max(margin, self.width - total - margin) + 1))
+        baseline = self.height - 5 + int(gen.integers(-1, 2))
+        for (ink, rise), gap in zip(glyphs, gaps, strict=True):
+            x += int(gap) if x > margin else 0
+            top = max(baseline - rise, 0)
+            h, w = ink.shape
+            h = min(h, self.height - top)
+            w = min(w, self.width - x)
+            canvas[top: top + h, x: x + w] = np.maximum(canvas[top: top + h, x: x + w], ink[:h, :w])
+            x += ink.shape[1]
+        rows = np.arange(self.height)
+        shifts = np.round(slant * (self.height / 2 - rows)).astype(int)
+        slanted = canvas[rows[:, None], (np.arange(self.width)[None, :] - shifts[:, None]) % self.width]
+        if gen.random() < 0.5:
+            slanted = _blur(slanted)
+        slanted = slanted * gen.uniform(0.7, 1.0) + gen.normal(0.0, self.noise, size=slanted.shape)
+        return np.clip(slanted, 0.0, 1.0).astype(np.float32)
+
+    def random_text(self, gen: np.random.Generator) -> str:
+        length = int(gen.integers(self.min_chars, self.max_chars + 1))
+        return "".join(self.charset[k] for k in gen.integers(0, len(self.charset), size=length))
+
+    def sample_texts(self, n: int, rng: RngLike = None, split: str = TRAIN_SPLIT) -> tuple[np.ndarray, list[str]]:
+        """(images (n, height, width) float32, the n strings drawn)."""
+        _check_positive("n", n)
+        _check_split(split)
+        gen = make_rng(rng) if split == TRAIN_SPLIT else split_rng(split, self.seed)
+        texts = [self.random_text(gen) for _ in range(n)]
+        images = np.stack([self.render(text, gen) for text in texts])
+        return images, texts
+
+    def sample(self, n: int, rng: RngLike = None, split: str = TRAIN_SPLIT) -> tuple[np.ndarray, np.ndarray]:
+        """(columns (n, width, height) float32, targets (n, max_chars) int64 padded with 0)."""
+        images, texts = self.sample_texts(n, rng, split)
+        targets = np.zeros((n, self.max_chars), dtype=np.int64)
+        for row, text in enumerate(texts):
+            targets[row, : len(text)] = self.encode(text)
+        return np.ascontiguousarray(images.transpose(0, 2, 1)), targets
+
+    def config(self) -> dict[str, Any]:
+        return {"task": self.name, "charset": self.charset, "min_chars": self.min_chars,
+                "max_chars": self.max_chars, "height": self.height, "width": self.width,
+                "font_size": self.font_size, "noise": self.noise, "seed": self.seed}
+
+
+def character_error_rate(predicted: Sequence[Sequence[int]], targets: Sequence[Sequence[int]]) -> float:
+    """Edit distance (insertions, deletions, substitutions) summed over lines / target characters summed."""
+    errors = 0
+    total = 0
+    for guess, truth in zip(predicted, targets, strict=True):
+        guess, truth = list(guess), list(truth)
+        previous = list(range(len(truth) + 1))
+        for i, g in enumerate(guess, 1):
+            current = [i] + [0] * len(truth)
+            for j, t in enumerate(truth, 1):
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (g != t))
+            previous = current
+        errors += previous[-1]
+        total += len(truth)
+    return errors / max(total, 1)
