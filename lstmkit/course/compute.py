@@ -14,6 +14,7 @@ through the same code, so all three are measured alike.
 
 from __future__ import annotations
 
+import collections
 import linecache
 import traceback
 import warnings
@@ -30,8 +31,8 @@ from .model import STOP_KINDS, Case, Failure, Outputs, Spec
 
 #: words in the TypeErrors NumPy and lstmkit raise when a NumPy function meets a Tensor
 NUMPY_MARKS = ("handed to NumPy", "__array_ufunc__")
-MAX_TAPE = 400  #: intermediate Tensors sent back for the judge to read
-MAX_TAPE_ELEMENTS = 20_000  #: the largest intermediate sent back
+MAX_TAPE = 150  #: intermediate Tensors sent back for the judge to read, per case
+MAX_TAPE_ELEMENTS = 100_000  #: their elements in all, per case (the wire format bounds what crosses)
 
 
 def compile_cell(source: str, index: int) -> Any:
@@ -180,27 +181,28 @@ def _compute(spec: Spec, answer: Any, case: Case, gradients: bool = True) -> dic
 def _tape(outputs: dict[str, Tensor], leaves: dict[str, Any]) -> tuple[tuple[numpy.ndarray, ...], ...]:
     """(values computed on the learner's graph, values of Tensors on it made from plain values).
 
-    Read before backward (which frees the graph), outputs first, at most MAX_TAPE of each.
+    Read before backward (which frees the graph), breadth first from the outputs (the
+    results nearest the output first), within MAX_TAPE arrays and MAX_TAPE_ELEMENTS.
     """
     inputs = {id(t) for t in leaves.values()}
     seen: set[int] = set()
     computed: list[numpy.ndarray] = []
     cut: list[numpy.ndarray] = []
-    todo = list(outputs.values())[::-1]
-    while todo and len(seen) < 4 * MAX_TAPE:
-        tensor = todo.pop()
+    budget = MAX_TAPE_ELEMENTS
+    todo = collections.deque(outputs.values())
+    while todo and len(computed) + len(cut) < MAX_TAPE and len(seen) < 20 * MAX_TAPE:
+        tensor = todo.popleft()
         if id(tensor) in seen or not isinstance(tensor, Tensor):
             continue
         seen.add(id(tensor))
+        size = int(numpy.prod(tensor.shape))
+        kept = 0 < size <= budget and len(tensor.shape) >= 1
         creator = tensor._creator
-        small = 0 < int(numpy.prod(tensor.shape)) <= MAX_TAPE_ELEMENTS and len(tensor.shape) >= 1
-        if creator is None:
-            if id(tensor) not in inputs and small and len(cut) < MAX_TAPE:
-                cut.append(numpy.array(tensor.numpy(), dtype="float64"))
-            continue
-        if small and len(computed) < MAX_TAPE:
-            computed.append(numpy.array(tensor.numpy(), dtype="float64"))
-        todo.extend(list(getattr(creator, "inputs", ()))[::-1])
+        if kept and (creator is not None or id(tensor) not in inputs):
+            budget -= size
+            (computed if creator is not None else cut).append(numpy.array(tensor.numpy(), dtype="float64"))
+        if creator is not None:
+            todo.extend(getattr(creator, "inputs", ()))
     return tuple(computed), tuple(cut)
 
 
