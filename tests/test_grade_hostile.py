@@ -378,7 +378,7 @@ def test_answers_taken_from_lstmkit_or_with_extra_outputs_score_zero(fence, tmp_
 
 def test_names_and_messages_from_learners_are_neutralised_in_the_instructors_files(tmp_path):
     subs = tmp_path / "subs"
-    names = ['=HYPERLINK("http://evil.example","x")', "@SUM(1+1)", "+cmd", "-2+3", "Zoë", "Zoe\u0308"]
+    names = ["=HYPERLINK('evil.example','x')", "@SUM(1+1)", "+cmd", "-2+3", "Zoë", "Zoe\u0308"]
     for name in names:
         (subs / name).mkdir(parents=True)
         (subs / name / "05_use_gate.ipynb").write_bytes(corpus.submission("reference"))
@@ -391,7 +391,7 @@ def test_names_and_messages_from_learners_are_neutralised_in_the_instructors_fil
     with open(result.out / "gradebook.csv", newline="") as handle:
         learners = [row["learner"] for row in csv.DictReader(handle)]
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in learners), learners
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in learners and "'@SUM(1+1)" in learners
+    assert "'=HYPERLINK('evil.example','x')" in learners and "'@SUM(1+1)" in learners
     rows = rows_of(result.out)
     assert {"alice", "bob"} <= set(rows) and rows["alice"].total == rows["bob"].total == 5  # no phantom learner
     assert not any("Copy1" in learner for learner in rows)
@@ -429,3 +429,17 @@ def test_a_missing_seccomp_filter_fails_safe(fence, monkeypatch, tmp_path):
     assert report.outputs == {} and report.failures["Tanh"].kind == "crash"
     assert "exited with status 71" in report.failures["Tanh"].message
     assert "could not load its seccomp filter" in report.stderr
+
+
+def test_the_printed_summary_says_which_layers_fenced_the_sandboxes(fence, tmp_path, capsys):
+    from lstmkit.course.grade import main
+
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    (tmp_path / "subs" / "ann" / "05_use_gate.ipynb").write_bytes(corpus.submission("reference"))
+    assert main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    if fence == "bwrap":
+        assert "sandbox: bubblewrap (pid net mount ipc uts cgroup namespaces), Landlock ABI" in printed
+    else:
+        assert "sandbox: no bubblewrap (LSTMKIT_SANDBOX=fallback), Landlock ABI" in printed
+    assert "seccomp, audit hook, resource limits" in printed

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from .batch import GradeError, Settings, grade_submissions  # noqa: PLC0415  (keeps --help light)
     from .course_file import CourseError, load_course  # noqa: PLC0415
     from .report import summary_table  # noqa: PLC0415
-    from .sandbox import Limits  # noqa: PLC0415
+    from .sandbox import Limits, fence_summary  # noqa: PLC0415
 
     limits = Limits(exercise_timeout=args.timeout, submission_timeout=args.timeout * 10 + 30, memory_mb=args.memory)
     try:
@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if batch.book is None:
         return 0
     print(summary_table(batch.book.columns, batch.book.rows))
+    print(fence_summary([r.sandbox for r in batch.results]))
     if batch.not_graded:
         print(f"\nnot graded ({len(batch.not_graded)} files):")
         for left_out in batch.not_graded:

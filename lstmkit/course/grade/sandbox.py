@@ -280,6 +280,20 @@ def fence_layers() -> dict[str, Any]:
             "audit_hook": True, "rlimits": True}
 
 
+def fence_summary(fences: list[dict[str, Any]]) -> str:
+    """One line for the grader's summary: which layers fenced the sandboxes of this run."""
+    lines = []
+    for fence in sorted({json.dumps(f, sort_keys=True) for f in fences if f}):
+        layers = json.loads(fence)
+        parts = [f"bubblewrap ({layers.get('namespaces')} namespaces)" if layers.get("bwrap") else
+                 f"no bubblewrap ({layers.get('bwrap_missing') or 'not used'})"]
+        parts.append(f"Landlock ABI {layers['landlock_abi']}" if layers.get("landlock_abi") else "no Landlock")
+        parts.append("seccomp" if layers.get("seccomp") else "no seccomp (libseccomp/pyseccomp missing)")
+        parts += ["audit hook", "resource limits"]
+        lines.append("sandbox: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
 def _attempt_once(folder, cells, exercises, limits, blocked_imports, skip, deadline, out, err, fence):
     folder = os.path.realpath(folder)
     job = Job(tuple(cells), tuple(sorted(skip)), tuple(exercises), int(limits.submission_timeout) + 5,
