@@ -165,3 +165,29 @@ def loss_for(kind: str, output: Tensor, target: Tensor) -> Tensor:
     if kind == "language":  # (batch, time, vocab) scores: one row per position, as torch's layout wants
         return F.cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1))
     raise ValueError(f"unknown task kind {kind!r}; expected 'regression', 'classification' or 'language'.")
+
+
+class TextLineReader(Module):
+    """A bidirectional LSTM that reads a text line column by column, with a CTC output layer.
+
+    ``columns`` (N, W, H) images as sequences of pixel columns -> log-probabilities
+    (T, N, C) with T = W // columns_per_step (neighbouring columns are read as one step)
+    and C = characters + 1 (class 0 is the CTC blank), ready for ``F.ctc_loss``.
+    """
+
+    def __init__(self, height: int, classes: int, hidden_size: int = 64, columns_per_step: int = 2) -> None:
+        super().__init__()
+        self.columns_per_step = int(columns_per_step)
+        self.lstm = LSTM(height * self.columns_per_step, hidden_size, bidirectional=True)
+        self.out = Linear(2 * hidden_size, classes)
+
+    def steps(self, width: int) -> int:
+        """How many steps (output columns) a line ``width`` pixels wide gives."""
+        return width // self.columns_per_step
+
+    def forward(self, columns: Tensor) -> Tensor:
+        batch, width, height = columns.shape
+        steps = self.steps(width)
+        folded = columns[:, : steps * self.columns_per_step].reshape(batch, steps, height * self.columns_per_step)
+        states, _ = self.lstm((folded - 0.2).transpose(0, 1))  # (T, N, 2 hidden)
+        return F.log_softmax(self.out(states), 2)

@@ -191,3 +191,32 @@ def cells(name: str, exercise: str, source: str) -> dict[str, str]:
     if exercise == "unroll":
         answers["lstm_cell"] = GATE + (BAD_CELL if name == "unroll_right_on_a_wrong_cell" else GOOD_CELL)
     return answers
+
+
+# 08: greedy CTC decoding
+DECODE = "def greedy_decode(log_probs, blank):\n    path = [int(s) for s in np.argmax(log_probs, axis=1)]\n"
+WRONG.update({
+    "decode_drop_blanks_first": ("greedy_decode", DECODE + "    kept = [s for s in path if s != blank]\n"
+                                 "    return [s for k, s in enumerate(kept) if k == 0 or kept[k - 1] != s]\n",
+                                 "drop the blanks before merging"),
+    "decode_no_merge": ("greedy_decode", DECODE + "    return [s for s in path if s != blank]\n",
+                        "must be merged"),
+    "decode_keeps_blank": ("greedy_decode", DECODE + "    return [s for k, s in enumerate(path) if k == 0 or path[k - 1] != s]\n",
+                           "still holds the blank"),
+    "decode_over_time": ("greedy_decode", "def greedy_decode(log_probs, blank):\n"
+                         "    path = [int(s) for s in np.argmax(log_probs, axis=0)]\n"
+                         "    return [s for k, s in enumerate(path) if s != blank and (k == 0 or path[k - 1] != s)]\n",
+                         "over time (axis 0)"),
+    "decode_each_label_once": ("greedy_decode", DECODE + "    out = []\n    for s in path:\n"
+                               "        if s != blank and s not in out:\n            out.append(s)\n    return out\n",
+                               "only once"),
+})
+RIGHT.update({
+    "decode_loop_with_previous": ("greedy_decode", DECODE + "    out, previous = [], None\n    for s in path:\n"
+                                  "        if s != previous and s != blank:\n            out.append(s)\n"
+                                  "        previous = s\n    return out\n"),
+    "decode_numpy": ("greedy_decode", "def greedy_decode(log_probs, blank):\n    path = np.argmax(log_probs, axis=1)\n"
+                     "    keep = np.ones(len(path), dtype=bool)\n    keep[1:] = path[1:] != path[:-1]\n"
+                     "    path = path[keep]\n    return path[path != blank].tolist()\n"),
+})
+NOTEBOOK["greedy_decode"] = "08_ctc_decoding"

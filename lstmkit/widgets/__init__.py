@@ -27,3 +27,4 @@ __all__ = [
     "remember_gate_explorer",
     "use_gate_explorer",
 ]
+from .textline import TextLineViewer as TextLineViewer  # noqa: E402

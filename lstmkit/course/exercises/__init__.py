@@ -19,10 +19,11 @@ from . import (
     e05_use_gate,
     e06_lstm_cell,
     e07_clip_grad_norm,
+    e08_ctc_decoding,
 )
 
 MODULES = (e01_autograd, e02_learn_gate, e03_forget_gate, e04_remember_gate, e05_use_gate, e06_lstm_cell,
-           e07_clip_grad_norm)
+           e07_clip_grad_norm, e08_ctc_decoding)
 
 #: name -> Exercise, in course order
 EXERCISES: dict[str, Exercise] = {exercise.name: exercise for module in MODULES for exercise in module.EXERCISES}

@@ -1,0 +1,115 @@
+"""Exercise notebook 08: reading a line from per-column scores (greedy CTC decoding, on plain arrays)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy
+
+from ..model import ErrorHint, Hint, Spec
+from .shared import Rng, make_exercise
+
+
+def _scores_of_path(rng: Rng, path: list[int], classes: int) -> numpy.ndarray:
+    """(T, C) log-probabilities whose best symbol in column t is ``path[t]``."""
+    logits = rng.standard_normal((len(path), classes))
+    logits[numpy.arange(len(path)), path] += 4.0
+    top = logits.max(axis=1, keepdims=True)
+    return logits - top - numpy.log(numpy.exp(logits - top).sum(axis=1, keepdims=True))
+
+
+def _case(path: list[int], classes: int, blank: int) -> Callable[[Rng], dict[str, Any]]:
+    return lambda rng: {"log_probs": _scores_of_path(rng, path, classes), "blank": blank}
+
+
+INPUTS = (
+    # runs of labels, a repeat separated by a blank, blanks at both ends
+    ("a path with runs, blanks between repeats, blanks at the ends (blank 0)",
+     _case([0, 3, 3, 0, 3, 1, 1, 0, 2, 0, 0, 2, 2, 0], 5, 0)),
+    ("blank is the last class", _case([1, 1, 4, 0, 4, 4, 2, 4, 2, 3, 3], 5, 4)),
+    ("no blanks at all", _case([2, 2, 1, 3, 3, 3, 1], 4, 0)),
+    ("only blanks (an empty line)", _case([0, 0, 0, 0], 3, 0)),
+    ("one column", _case([2], 3, 0)),
+    ("a label repeated across blanks many times", _case([1, 0, 1, 1, 0, 0, 1, 2, 0, 2], 3, 0)),
+)
+
+
+def greedy_decode_variant(order: str = "collapse_first", collapse: str = "runs", drop_blank: bool = True,
+                          axis: int = 1) -> Callable[[Any, int], list[int]]:
+    """Greedy CTC decoding with its choices spelled out (the defaults give the correct answer).
+
+    order: "collapse_first" (merge runs, then drop blanks) or "drop_first" (drop blanks, then
+    merge runs); collapse: "runs" (merge equal neighbours), "none", "across_blanks" (compare
+    with the last label kept, so a blank no longer separates repeats), "all" (keep each
+    label once); drop_blank: remove blanks; axis: the axis the best symbol is taken over.
+    """
+
+    def merge(symbols: list[int], blank: int) -> list[int]:
+        if collapse == "none":
+            return list(symbols)
+        out: list[int] = []
+        for s in symbols:
+            if collapse == "runs" and out and s == out[-1]:
+                continue
+            if collapse == "across_blanks" and s != blank and s in [k for k in out if k != blank][-1:]:
+                continue
+            if collapse == "all" and s in out:
+                continue
+            out.append(s)
+        return out
+
+    def decode(log_probs, blank):
+        path = [int(k) for k in numpy.asarray(log_probs).argmax(axis=axis)]
+        blank = int(blank)
+        if order == "drop_first":
+            kept = [s for s in path if s != blank] if drop_blank else path
+            return merge(kept, blank)
+        merged = merge(path, blank)
+        return [s for s in merged if s != blank] if drop_blank else merged
+
+    return decode
+
+
+greedy_decode = greedy_decode_variant()
+greedy_decode.__doc__ = ("Reference: best symbol per column, merge runs of one symbol, then drop blanks; "
+                         "(T, C) log-probabilities, blank -> list of labels.")
+
+#: each choice of the reference, the other ways a learner may make it, and what the course says
+CHOICES = {
+    "order": {"drop_first": "You drop the blanks before merging repeats, so a label written twice with a blank "
+                            "between them (1 - 1) becomes one. Merge runs first, then drop the blanks: the blank is "
+                            "what lets CTC write a double letter."},
+    "collapse": {"none": "You keep every column's label: repeats of one symbol in neighbouring columns must be "
+                         "merged into one (1 1 1 is a single 1).",
+                 "across_blanks": "You merge a label with the last label kept even when a blank lies between "
+                                  "them; only neighbouring columns merge (1 - 1 reads 1 1).",
+                 "all": "You keep each label only once in the whole line; only runs of neighbouring columns "
+                        "merge, so 1 2 1 stays 1 2 1."},
+    "drop_blank": {False: "Your result still holds the blank; after merging runs, remove every blank."},
+    "axis": {0: "You take the best symbol over time (axis 0); log_probs is (T, C): take argmax over the classes, "
+                "axis=1, one symbol per column."},
+}
+
+
+def decode_mistakes() -> tuple[Hint, ...]:
+    """One choice of the reference made another way, for every choice and every other way."""
+    return tuple(Hint(text, greedy_decode_variant(**{choice: value}))
+                 for choice, ways in CHOICES.items() for value, text in ways.items())
+
+
+GREEDY_DECODE = make_exercise(
+    8, Spec("greedy_decode", "08_ctc_decoding", "Greedy CTC decoding", "array_function",
+            ("log_probs", "blank"), ("labels",), (), 3,
+            ("lstmkit.ctc", "lstmkit.functional", "lstmkit.course", "torch", "ctc_greedy_decode"),
+),
+    INPUTS, greedy_decode,
+    rtol=0.0, atol=0.0,
+    derive_mistakes=decode_mistakes,
+    error_hints=(
+        ErrorHint("unhashable", "log_probs is a (T, C) array: take numpy.argmax(log_probs, axis=1) for the path, "
+                  "then compare the integers one by one."),
+    ),
+)
+
+EXERCISES = (GREEDY_DECODE,)
