@@ -371,3 +371,21 @@ def test_a_later_override_line_replaces_an_earlier_one_and_bad_lines_are_named(t
         (tmp_path / "overrides.csv").write_text("learner,exercise,score,reason,who,when\n" + bad + "\n")
         with pytest.raises(CourseError, match=message):
             read_overrides(course.overrides, course)
+
+
+def test_report_lists_timeouts_and_crashes_and_escapes_learner_text():
+    from lstmkit.course.grade.class_report import report_html, report_markdown
+    from lstmkit.course.grade.report import Row
+    from lstmkit.course.result import failed
+
+    def row(learner, result):
+        return Row(learner, {"remember_gate": result}, (), ())
+
+    rows = {"ann": row("ann", failed("remember_gate", 2, "timeout", "stopped after 2 s")),
+            "bo": row("bo", failed("remember_gate", 2, "crash", "<script>alert(1)</script>")),
+            "cy": row("cy", Result("remember_gate", True, 2, 2, "All hidden cases passed."))}
+    text = report_markdown("t", ["remember_gate"], rows, [])
+    assert "Timeouts and crashes: ann (timeout), bo (crash)" in text and "Passed: 1 of 3 (33%)" in text
+    page = report_html("t", ["remember_gate"], rows, [("x/<b>.ipynb", "not a notebook")])
+    assert "<script>" not in page and "&lt;script&gt;" in page and "x/&lt;b&gt;.ipynb" in page
+    assert page.count("<img class='distribution'") == 1 and "data:image/png;base64," in page
