@@ -156,6 +156,19 @@ def test_time_sequence_prediction_trains_like_torch(tmp_path, global_state):
     assert_same_trajectory(on_torch, on_lstmkit, ["losses", "step_losses", "test_losses", "prediction"])
 
 
+def test_sequence_classifier_trains_and_resumes_like_torch(tmp_path, global_state):
+    argv = ["--epochs", "4", "--checkpoint", str(tmp_path / "checkpoint")]
+    on_torch, on_lstmkit = run_both("sequence_classifier", argv, tmp_path)
+    assert len(on_torch["losses"]) == 4 * 3  # 24 sequences in batches of 8
+    assert_same_trajectory(on_torch, on_lstmkit, ["losses", "accuracies"])
+    assert on_lstmkit["saved_losses"] == on_lstmkit["losses"][:6]  # a list inside the checkpoint comes back
+    # resuming from the checkpoint (model, Adam, StepLR) is training straight on, bit for bit
+    straight = load_program("sequence_classifier", on="lstmkit")["main"](
+        [*argv, "--no-resume", "--init", str(tmp_path / "init.lstmkit")]
+    )
+    assert straight["losses"] == on_lstmkit["losses"]
+
+
 def test_mapping_binds_only_lstmkit_modules():
     """The lstmkit run never reaches torch: the four names are lstmkit's, any other torch import fails."""
     namespace = load_program("word_language_model", on="lstmkit")
