@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-TASKS = ("adding", "movie", "chars")
+TASKS = ("adding", "movie", "chars", "textline")
 CELLS = ("lstm", "rnn")
 
 # sensible defaults per task: steps, batch, lr, hidden size, sequence length
@@ -33,6 +33,7 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "adding": {"steps": 2000, "batch_size": 64, "lr": 1e-2, "hidden": 64, "seq_len": 50, "forget_bias": 1.0},
     "movie": {"steps": 500, "batch_size": 32, "lr": 1e-2, "hidden": 32, "seq_len": 50, "forget_bias": 5.0},
     "chars": {"steps": 1000, "batch_size": 32, "lr": 5e-3, "hidden": 128, "seq_len": 64, "forget_bias": 1.0},
+    "textline": {"steps": 1500, "batch_size": 32, "lr": 5e-3, "hidden": 64, "seq_len": 72, "forget_bias": 0.0},
 }
 
 
@@ -76,7 +77,7 @@ def register_train(subparsers: Any) -> None:
     """``lstmkit train``: train a model on a task; write checkpoint, history and plot."""
     p = subparsers.add_parser(
         "train",
-        help="train an LSTM or vanilla RNN on a task (adding, movie, chars)",
+        help="train an LSTM or vanilla RNN on a task (adding, movie, chars, textline)",
         description=(
             "Train a model on one of lstmkit's tasks and write into --out:\n"
             "  checkpoint.npz               model, optimiser and data position (resume with --resume)\n"
@@ -128,6 +129,11 @@ def _make_task(args: argparse.Namespace, seq_len: int) -> Any:
         return data.AddingTask(seq_len=seq_len)
     if args.task == "movie":
         return data.MovieTask(seq_len=seq_len, cue_frames=min(3, seq_len), seed=args.seed)
+    if args.task == "textline":  # seq_len is the line image's width in pixel columns
+        try:
+            return data.TextLineTask(width=seq_len, seed=args.seed)
+        except ValueError as error:
+            raise CLIError(f"--seq-len for textline is the line width: {error}") from None
     if args.text_file is not None:
         try:
             text = args.text_file.read_text(encoding="utf-8")
@@ -149,6 +155,8 @@ def _make_model(task: Any, cell: str, hidden: int, layers: int, forget_bias: flo
     shape = {"cell": cell, "num_layers": layers, "forget_bias": forget_bias if cell == "lstm" else 0.0}
     if task.name == "chars":
         return models.CharModel(task.output_size, embed_size=32, hidden_size=hidden, **shape)
+    if task.name == "textline":
+        return models.TextLineReader(task.input_size, task.output_size, hidden_size=hidden)
     if task.name == "movie":
         return models.SequenceClassifier(task.input_size, hidden, task.output_size, **shape)
     return models.SequenceRegressor(task.input_size, hidden, task.output_size, **shape)
@@ -192,7 +200,8 @@ def run_train(args: argparse.Namespace) -> int:
     history = trainer.fit()
     train.write_history(history, out / "history.json", out / "history.csv")
     baseline = float(task.baseline)
-    label = {"adding": "always 1.0 (MSE 1/6)", "movie": "uniform guess", "chars": "unigram baseline"}[task.name]
+    label = {"adding": "always 1.0 (MSE 1/6)", "movie": "uniform guess", "chars": "unigram baseline",
+             "textline": "CER of reading nothing"}[task.name]
     train.plot_history(
         history, out / "loss.png", baseline=baseline, baseline_label=label,
         title=f"{args.model.upper()} on {args.task} (T={seq_len})", log_y=task.name == "adding",

@@ -164,7 +164,10 @@ def loss_for(kind: str, output: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(output, target)
     if kind == "language":  # (batch, time, vocab) scores: one row per position, as torch's layout wants
         return F.cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1))
-    raise ValueError(f"unknown task kind {kind!r}; expected 'regression', 'classification' or 'language'.")
+    if kind == "ctc":  # (time, batch, classes) log-probabilities; targets (batch, S) padded with the blank 0
+        labels = backend.to_numpy(target.data if isinstance(target, Tensor) else target)
+        return F.ctc_loss(output, labels, [output.shape[0]] * output.shape[1], (labels > 0).sum(axis=1))
+    raise ValueError(f"unknown task kind {kind!r}; expected 'regression', 'classification', 'language' or 'ctc'.")
 
 
 class TextLineReader(Module):
@@ -177,6 +180,8 @@ class TextLineReader(Module):
 
     def __init__(self, height: int, classes: int, hidden_size: int = 64, columns_per_step: int = 2) -> None:
         super().__init__()
+        self._config = {"model": "TextLineReader", "height": height, "classes": classes, "hidden_size": hidden_size,
+                        "columns_per_step": columns_per_step}
         self.columns_per_step = int(columns_per_step)
         self.lstm = LSTM(height * self.columns_per_step, hidden_size, bidirectional=True)
         self.out = Linear(2 * hidden_size, classes)
@@ -191,3 +196,9 @@ class TextLineReader(Module):
         folded = columns[:, : steps * self.columns_per_step].reshape(batch, steps, height * self.columns_per_step)
         states, _ = self.lstm((folded - 0.2).transpose(0, 1))  # (T, N, 2 hidden)
         return F.log_softmax(self.out(states), 2)
+
+    def config(self) -> dict[str, Any]:
+        return dict(self._config)
+
+
+MODELS["TextLineReader"] = TextLineReader

@@ -30,6 +30,7 @@ LESSONS = (
     "06_full_cell",
     "07_gradients_through_time",
     "08_train_on_gpu",
+    "09_reading_text",
 )
 IGNORE_TAG = "nbval-ignore-output"
 EXERCISE_POINTER = re.compile(r"exercises/(\d\d_\w+)\.ipynb")
