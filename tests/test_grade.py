@@ -118,7 +118,7 @@ def test_feedback_file_says_what_failed_and_the_hint(graded):
     text = (graded.out / "feedback" / "fake_passed.md").read_text()
     assert "**Total: 2 / 5 points**" in text
     assert "`use_gate_article`): 0 / 3, not passed" in text and "`use_gate_standard`): 2 / 2, passed" in text
-    assert "*Hint:* Your result matches leaving out the bias b_u" in text
+    assert "leaves out the bias b_u" in text
 
 
 def test_sandbox_wrote_nothing_outside_its_folder(graded):

@@ -21,9 +21,11 @@ the audit hook still gives the readable refusals for the routes it sees.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
+from collections.abc import Iterator
 from types import ModuleType
 
 #: system calls refused outright
@@ -39,17 +41,46 @@ REFUSED = (
 CLONE_THREAD = 0x00010000
 
 
+SONAMES = {"c": "libc.so.6", "seccomp": "libseccomp.so.2"}  #: tried before ctypes.util runs ldconfig
+
+
 @functools.lru_cache(maxsize=1)
 def library() -> ModuleType | None:
     """libseccomp's Python API (``seccomp`` or ``pyseccomp``), or None when neither loads."""
     for name in ("seccomp", "pyseccomp"):
         try:
-            module = __import__(name)
-            module.system_arch()  # pyseccomp imports without libseccomp.so; this call needs it
+            with _quick_find_library():
+                module = __import__(name)
+            module.system_arch()  # the call needs libseccomp itself
             return module
-        except (ImportError, OSError, AttributeError, RuntimeError):  # no libseccomp.so
+        except (ImportError, OSError, AttributeError, RuntimeError):  # pyseccomp: no libseccomp.so found
             continue
     return None
+
+
+@contextlib.contextmanager
+def _quick_find_library() -> Iterator[None]:
+    """``ctypes.util.find_library`` answering the usual sonames at once (it starts ``ldconfig`` otherwise)."""
+    import ctypes  # noqa: PLC0415  (before the audit hook, which refuses ctypes)
+    import ctypes.util  # noqa: PLC0415
+
+    real = ctypes.util.find_library
+
+    def find_library(name: str) -> str | None:
+        soname = SONAMES.get(name)
+        if soname is not None:
+            try:
+                ctypes.CDLL(soname)
+                return soname
+            except OSError:
+                pass
+        return real(name)
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = real
 
 
 def available() -> bool:
