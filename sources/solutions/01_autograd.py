@@ -25,9 +25,10 @@
 # A hint for large inputs: `np.exp(-x)` overflows for x = −1000, while $\sigma(x) = \tfrac{1}{2}(\tanh(x/2) + 1)$ never does.
 
 # %% nbgrader={"grade": false, "grade_id": "01_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %load_ext lstmkit
 import numpy as np
 import lstmkit as lk
-from lstmkit.course import check, assert_passes
+from lstmkit.course import assert_passes, check
 
 # %% nbgrader={"grade": false, "grade_id": "01_example", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # How a Function is used: lstmkit's own tanh, forward and backward.

@@ -19,9 +19,10 @@
 # gradients can flow back to every input and weight: the check compares both values and gradients.
 
 # %% nbgrader={"grade": false, "grade_id": "02_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %load_ext lstmkit
 import numpy as np
 import lstmkit as lk
-from lstmkit.course import check, assert_passes
+from lstmkit.course import assert_passes, check
 
 # %% nbgrader={"grade": false, "grade_id": "02_shapes", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Example inputs, to see the shapes (the check uses its own hidden cases).

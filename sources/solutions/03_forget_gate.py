@@ -14,9 +14,10 @@
 # by `W_f.T`. Use lstmkit operations so that the gradient reaches every input.
 
 # %% nbgrader={"grade": false, "grade_id": "03_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %load_ext lstmkit
 import numpy as np
 import lstmkit as lk
-from lstmkit.course import check, assert_passes
+from lstmkit.course import assert_passes, check
 
 # %% nbgrader={"grade": false, "grade_id": "03_shapes", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Example inputs, to see the shapes (the check uses its own hidden cases).

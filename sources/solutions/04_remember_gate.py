@@ -19,8 +19,9 @@
 # Shapes are those of the two earlier gates; the result is (batch, hidden).
 
 # %% nbgrader={"grade": false, "grade_id": "04_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %load_ext lstmkit
 import lstmkit as lk
-from lstmkit.course import check, assert_passes
+from lstmkit.course import assert_passes, check
 
 
 # %% nbgrader={"grade": false, "grade_id": "remember_gate", "locked": false, "schema_version": 3, "solution": true, "task": false}

@@ -23,8 +23,9 @@
 # One row per example, so W_u times the memory is `forget_output @ W_u.T`.
 
 # %% nbgrader={"grade": false, "grade_id": "05_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %load_ext lstmkit
 import lstmkit as lk
-from lstmkit.course import check, assert_passes
+from lstmkit.course import assert_passes, check
 
 
 # %% nbgrader={"grade": false, "grade_id": "use_gate_article", "locked": false, "schema_version": 3, "solution": true, "task": false}

@@ -19,8 +19,9 @@
 # `lk.stack(stms, axis=0)`. Call your `lstm_cell` inside.
 
 # %% nbgrader={"grade": false, "grade_id": "06_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %load_ext lstmkit
 import lstmkit as lk
-from lstmkit.course import check, assert_passes
+from lstmkit.course import assert_passes, check
 
 
 # %% nbgrader={"grade": false, "grade_id": "lstm_cell", "locked": false, "schema_version": 3, "solution": true, "task": false}

@@ -21,9 +21,10 @@
 # `g * scale`.
 
 # %% nbgrader={"grade": false, "grade_id": "07_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %load_ext lstmkit
 import numpy as np
 import lstmkit as lk
-from lstmkit.course import check, assert_passes
+from lstmkit.course import assert_passes, check
 
 # %% nbgrader={"grade": false, "grade_id": "07_example", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Two gradients and their global norm, to see the numbers.
