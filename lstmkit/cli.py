@@ -33,7 +33,7 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "adding": {"steps": 2000, "batch_size": 64, "lr": 1e-2, "hidden": 64, "seq_len": 50, "forget_bias": 1.0},
     "movie": {"steps": 500, "batch_size": 32, "lr": 1e-2, "hidden": 32, "seq_len": 50, "forget_bias": 5.0},
     "chars": {"steps": 1000, "batch_size": 32, "lr": 5e-3, "hidden": 128, "seq_len": 64, "forget_bias": 1.0},
-    "textline": {"steps": 1500, "batch_size": 32, "lr": 5e-3, "hidden": 64, "seq_len": 72, "forget_bias": 0.0},
+    "textline": {"steps": 800, "batch_size": 32, "lr": 1e-2, "hidden": 48, "seq_len": 72, "forget_bias": 0.0},
 }
 
 

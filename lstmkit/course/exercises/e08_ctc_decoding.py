@@ -32,6 +32,9 @@ INPUTS = (
     ("only blanks (an empty line)", _case([0, 0, 0, 0], 3, 0)),
     ("one column", _case([2], 3, 0)),
     ("a label repeated across blanks many times", _case([1, 0, 1, 1, 0, 0, 1, 2, 0, 2], 3, 0)),
+    ("one column, one symbol (the blank): shape (1, 1)", lambda rng: {"log_probs": numpy.zeros((1, 1)), "blank": 0}),
+    ("extreme scores (-1e4 everywhere but the best symbol)", lambda rng: {
+        "log_probs": numpy.where(_scores_of_path(rng, [2, 2, 0, 2, 1, 1], 4) > -1.0, 0.0, -1e4), "blank": 0}),
 )
 
 
