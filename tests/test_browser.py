@@ -451,6 +451,9 @@ def test_after_run_all_every_explorer_shows_what_the_code_set_last(course_lab, b
         if variant is not None:
             assert named["variant"] == variant
         page.screenshot(path=str(ARTIFACTS / f"run_all_{lesson}.png"))
+        explorer = page.locator(f".lstmkit-explorer-{named['gate']}").first
+        explorer.scroll_into_view_if_needed()
+        explorer.screenshot(path=str(ARTIFACTS / f"explorer_{lesson}.png"))
         if lesson == "02_learn_gate":  # a learner types a new Event: the readout follows
             before = named["values"]["learn_output"]
             type_into_readout(page, "learn", "event", "-2.35")
@@ -489,6 +492,7 @@ def test_lesson_runs_all_in_jupyterlab(course_lab, browser, lesson):
                 " const slider = p.querySelector('.lstmkit-time .widget-readout').innerText.trim();"
                 " return slider === '5' && p.querySelector('.lstmkit-readout b').innerText === 't = ' + slider; }",
                 timeout=20_000)
+            page.locator(".lstmkit-player").first.screenshot(path=str(ARTIFACTS / "player_06_full_cell.png"))
         page.screenshot(path=str(ARTIFACTS / f"run_all_{lesson}.png"))
     finally:
         page.close()

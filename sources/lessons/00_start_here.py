@@ -1,6 +1,10 @@
 # %% [markdown]
 # # Lesson 0 · Start here
 #
+# *Time to run all cells: under 20 s on a CPU (measured on a busy 2-core machine, short
+# or full runs alike). This lesson computes with tiny arrays on the CPU (a GPU time
+# was not measured).*
+#
 # This course builds a Long Short-Term Memory network (LSTM) from nothing: first a small
 # automatic-differentiation engine, then the four gates of the cell one at a time, then
 # the whole cell unrolled over a sequence, and finally a trained model on a GPU (or on
@@ -64,10 +68,23 @@ assert not result and result.hint, "the wrong learn_gate must fail with a hint"
 print("passed:", bool(result))
 
 # %% [markdown]
-# In the exercise notebooks you can also write `%%exercise learn_gate` on the first
-# line of the cell that defines your function (after `%load_ext lstmkit`):
-# the cell then runs the check by itself every time you run it.
+# The exercise notebooks load lstmkit's notebook extension (`%load_ext lstmkit`, in
+# their first code cell), so there you can also write `%%exercise learn_gate` on the
+# first line of the cell that defines your function: the cell then runs the check by
+# itself every time you run it.
 #
+# ## Your progress
+#
+# Every check you run in an exercise notebook is recorded in a small file in
+# `exercises/` (`.lstmkit-progress.json`, yours alone). This table reads it; run the
+# cell again to see where you stand. The same table closes every exercise notebook.
+
+# %% tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress("../exercises")
+
+# %% [markdown]
 # ## Running the notebooks
 #
 # Run a cell with **Shift + Enter**. Run a notebook from the top (*Run → Run All

@@ -1,6 +1,10 @@
 # %% [markdown]
 # # Lesson 5 · The use gate: what the cell says
 #
+# *Time to run all cells: under 20 s on a CPU (measured on a busy 2-core machine, short
+# or full runs alike). This lesson computes with tiny arrays on the CPU (a GPU time
+# was not measured).*
+#
 # The Long Term Memory is the cell's store; the **Short Term Memory** `STM_t` is what
 # it *says* at this step. `STM_t` is the cell's output (what a classifier on top reads
 # to name the film) and it is fed back as `STM_{t-1}` at the next step, where every

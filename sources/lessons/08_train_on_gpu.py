@@ -1,6 +1,12 @@
 # %% [markdown]
 # # Lesson 8 · Training for real, on a GPU when you have one
 #
+# *Time to run all cells, measured on a 2-core CPU: 21 s with the short runs on a quiet
+# machine (196 s on a busy one); the full runs took more than 20 minutes on the busy
+# machine (the measurement was stopped there). Choose the short runs with `RUN =
+# "short"` in the first code cell. Each training cell shows a progress bar and a live
+# loss plot. A GPU time was not measured.*
+#
 # Everything so far ran the **readable path**: every gate an operation on the autograd
 # tape, easy to inspect, slow. Real training uses `lstmkit.nn.LSTM`, the **fast path**:
 # the whole sequence is one autograd operation with a hand-written backward through
