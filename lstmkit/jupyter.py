@@ -4,7 +4,8 @@ It adds
 
 * a rich HTML view of every Tensor (shape, dtype, device, requires_grad, grad_fn,
   the gradient's presence and a preview of the values);
-* ``draw_graph(tensor)``: the computation graph behind a tensor, drawn as SVG;
+* ``draw_graph(tensor)``: the computation graph behind a tensor, drawn as SVG and shown as
+  an image scaled to the output's width;
 * the cell magic ``%%exercise NAME``: run the cell, then check the function it defined
   with ``lstmkit.course.check(NAME, fn)`` and show the feedback.
 """
