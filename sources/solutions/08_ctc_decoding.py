@@ -50,9 +50,6 @@ def greedy_decode(log_probs, blank):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": false, "grade_id": "08_try", "locked": true, "schema_version": 3, "solution": false, "task": false}
-print("decoded:", greedy_decode(example, blank=0))
-
 # %% nbgrader={"grade": true, "grade_id": "check_greedy_decode", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 check("greedy_decode", greedy_decode)
 ### BEGIN HIDDEN TESTS
