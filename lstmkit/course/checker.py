@@ -87,6 +87,7 @@ def assert_passes(name: str, fn: Any, seed: int = 1) -> Result:
         return result
     if not result:
         raise AssertionError(str(result))
+    mark_shown(result)  # silent: not shown as the cell's value either (a later cell shows it when asked)
     return result
 
 
