@@ -124,11 +124,8 @@ def _check_inputs(op: type, inputs: tuple) -> None:
                 f"{type(value).__name__}. Wrap arrays and numbers first, e.g. "
                 f"{op.__name__}.apply(lk.tensor(x))."
             )
-    first_type = type(inputs[0]._data)
+    first = inputs[0].device
     for other in inputs[1:]:
-        if type(other._data) is first_type:  # the same array type lives on the same device
-            continue
-        first = inputs[0].device
         if other.device != first:
             raise backend.DeviceError(
                 f"{op.__name__.lower()}: all inputs must be on one device, but found "
