@@ -307,6 +307,14 @@ print("greedy right:", sum(g == t for g, t in zip(greedy, test_texts[:20], stric
 assert len(beam) == len(greedy) == 20
 
 # %% [markdown]
+# ## Your turn
+#
+# Open [**exercises/08_ctc_decoding.ipynb**](../exercises/08_ctc_decoding.ipynb) and write
+# `greedy_decode(log_probs, blank)`: the best symbol per column, repeats merged, blanks dropped,
+# in that order. The check includes a blank that is the last class, a line of blanks only, and
+# a label written twice with a blank between.
+
+# %% [markdown]
 # ## What you have built
 #
 # A reader of text lines from the pieces of this course: the LSTM cell run both ways, a

@@ -22,6 +22,7 @@
 # %% nbgrader={"grade": false, "grade_id": "08_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # %load_ext lstmkit
 import numpy as np
+
 from lstmkit.course import assert_passes, check
 
 # %% nbgrader={"grade": false, "grade_id": "08_example", "locked": true, "schema_version": 3, "solution": false, "task": false}
