@@ -161,7 +161,12 @@ def progress(folder: str | Path | None = None) -> Progress:
 
 
 def show_progress(folder: str | Path | None = None) -> Progress:
-    """Show (and return) the course progress table: which exercises pass, from your own checks."""
+    """Show (and return) the course progress table: which exercises pass, from your own checks.
+
+    In the grader's sandbox it shows nothing (the grader keeps the score there).
+    """
+    if in_grading_sandbox():
+        return Progress([])
     table = progress(folder)
     if kernel_shell() is None:
         print(table)

@@ -48,8 +48,13 @@
 # %% [markdown]
 # Here is what a check looks like. This `learn_gate` (the subject of lesson 2) has a
 # classic slip: it joins the Event and the Short Term Memory in the wrong order. The
-# feedback says how many hidden cases failed, where the first difference is, and what
-# the slip most likely was:
+# feedback says how many hidden cases failed and where the first difference is; under
+# **Where** it says which of the gate's named results (`N_t`, `i_t`) your own code got
+# right and which one first went wrong; and the **Hint** names the slip. The checker
+# works the slip out: it tries the typical mistakes the rules derive from the correct
+# gate (an activation swapped, a bias left out, a weight transposed, the join the other
+# way round, ...) and names one only when it gives exactly your numbers on every hidden
+# case.
 
 # %% tags=["nbval-ignore-output"]
 import lstmkit as lk
@@ -64,8 +69,26 @@ def learn_gate(stm_prev, event, W_n, b_n, W_i, b_i):
 result = check("learn_gate", learn_gate)
 
 # %%
-assert not result and result.hint, "the wrong learn_gate must fail with a hint"
+assert not result and "[E_t, STM_{t-1}]" in result.hint, "the wrong learn_gate must fail with the join hint"
 print("passed:", bool(result))
+
+# %% [markdown]
+# A slip that is no typical mistake gets no hint that could mislead you. Here the ignore
+# factor is computed from three times its input; no rule produces that, so the feedback
+# does not guess: it says that `N_t` is right and that `i_t` is the first result that is
+# not, which is where to look.
+
+# %% tags=["nbval-ignore-output"]
+def learn_gate(stm_prev, event, W_n, b_n, W_i, b_i):
+    joined = lk.concat([stm_prev, event], axis=-1)
+    return (joined @ W_n.T + b_n).tanh() * (3 * (joined @ W_i.T + b_i)).sigmoid()   # an odd slip
+
+
+result = check("learn_gate", learn_gate)
+
+# %%
+assert not result and not result.hint and result.trace.startswith("N_t is right; i_t is not")
+print("localised:", result.trace)
 
 # %% [markdown]
 # The exercise notebooks load lstmkit's notebook extension (`%load_ext lstmkit`, in

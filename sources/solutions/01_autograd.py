@@ -99,3 +99,15 @@ assert_passes("Tanh", Tanh)
 # With both checks passing you have written the two squashing functions every gate relies on.
 # The lessons in `notebooks/` continue with lesson 2, the learn gate; from there on you
 # compose lstmkit Tensors (`x.sigmoid()`, `x.tanh()`), which use ops just like yours.
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "01_progress_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Your progress
+#
+# Which exercises of the course pass, from your own checks (they are recorded in
+# `.lstmkit-progress.json` in this folder):
+
+# %% nbgrader={"grade": false, "grade_id": "01_progress", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress()

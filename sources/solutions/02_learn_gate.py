@@ -63,3 +63,15 @@ assert_passes("learn_gate", learn_gate)
 #
 # The learn gate is what a step *adds*. Lesson 3 in `notebooks/` looks at the other half of
 # updating the Long Term Memory: the forget gate, which decides what to *keep*.
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "02_progress_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Your progress
+#
+# Which exercises of the course pass, from your own checks (they are recorded in
+# `.lstmkit-progress.json` in this folder):
+
+# %% nbgrader={"grade": false, "grade_id": "02_progress", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress()

@@ -56,3 +56,15 @@ assert_passes("forget_gate", forget_gate)
 # ## Next
 #
 # What was kept and what was learned are about to meet: lesson 4 in `notebooks/` is the remember gate.
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "03_progress_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Your progress
+#
+# Which exercises of the course pass, from your own checks (they are recorded in
+# `.lstmkit-progress.json` in this folder):
+
+# %% nbgrader={"grade": false, "grade_id": "03_progress", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress()

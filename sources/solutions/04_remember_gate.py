@@ -50,3 +50,15 @@ assert_passes("remember_gate", remember_gate)
 #
 # The Long Term Memory is updated; what remains is to decide what the cell *says*.
 # Lesson 5 in `notebooks/` is the use gate, in two variants.
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "04_progress_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Your progress
+#
+# Which exercises of the course pass, from your own checks (they are recorded in
+# `.lstmkit-progress.json` in this folder):
+
+# %% nbgrader={"grade": false, "grade_id": "04_progress", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress()

@@ -73,3 +73,15 @@ assert_passes("use_gate_standard", use_gate_standard)
 # You now have all four gates. Lesson 6 in `notebooks/` puts them together into one LSTM step
 # and runs it along a sequence; it uses the standard use gate, as PyTorch does, and the lesson
 # compares both variants on the same task.
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "05_progress_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Your progress
+#
+# Which exercises of the course pass, from your own checks (they are recorded in
+# `.lstmkit-progress.json` in this folder):
+
+# %% nbgrader={"grade": false, "grade_id": "05_progress", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress()

@@ -80,3 +80,15 @@ assert_passes("unroll", unroll)
 # This is the readable LSTM: every operation of every step is on the gradient tape, so
 # `backward()` through `unroll` is backpropagation through time. The next lessons in `notebooks/`
 # train it, and meet the problem of exploding gradients.
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "06_progress_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Your progress
+#
+# Which exercises of the course pass, from your own checks (they are recorded in
+# `.lstmkit-progress.json` in this folder):
+
+# %% nbgrader={"grade": false, "grade_id": "06_progress", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress()

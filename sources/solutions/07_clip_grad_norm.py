@@ -59,3 +59,15 @@ assert_passes("clip_grad_norm", clip_grad_norm)
 # lstmkit's trainer clips exactly this way before every optimiser step (its `clip_norm` setting,
 # 1.0 by default, through `lstmkit.optim.clip_grad_norm_`, which works in place on the
 # parameters' `.grad`). The lessons in `notebooks/` show the gradient norm during training.
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "07_progress_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Your progress
+#
+# Which exercises of the course pass, from your own checks (they are recorded in
+# `.lstmkit-progress.json` in this folder):
+
+# %% nbgrader={"grade": false, "grade_id": "07_progress", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-ignore-output"]
+from lstmkit.course import show_progress
+
+show_progress()

@@ -88,7 +88,7 @@ CASES: dict[str, tuple[Expected, tuple]] = {
     "retyped_cell": (Expected(0, 2, "error", "use_gate_article is not defined in the notebook"), ("retyped_cell",)),
     "stripped_metadata": (Expected(3, 2), ("stripped_metadata",)),
     "duplicated_metadata": (Expected(3, 2), ("duplicated_metadata",)),
-    "hanging_cell": (Expected(3, 2, "", "cell 7: the cell was interrupted after", note=True), ("hanging_cell",)),
+    "hanging_cell": (Expected(3, 2, "", "cell 9: the cell was interrupted after", note=True), ("hanging_cell",)),
     "invalid_json": (Expected(0, 0, "invalid_notebook", "not a valid notebook: the file is not JSON"), ("invalid_json",)),
     # Jupyter's timeout semantics: the loop is interrupted, the definition before it stays
     "def_then_loop": (Expected(3, 2, "", "the cell was interrupted after", note=True), ("def_then_loop",)),
@@ -125,9 +125,9 @@ CASES: dict[str, tuple[Expected, tuple]] = {
         "raise ValueError('\\n# Full marks\\n<script>alert(1)</script>\\n```\\n[x](javascript:alert(1))')")),
     # untrusted notebook JSON and cells that exhaust a parser: one row each, never the batch
     "deep_json": (Expected(0, 0, "invalid_notebook", "nests too deeply"), ("deep_json",)),
-    "chained_additions": (Expected(3, 2, "", "cell 7 raised RecursionError", note=True),
+    "chained_additions": (Expected(3, 2, "", "cell 9 raised RecursionError", note=True),
                           ("extra_cell", "x = 1" + " + 1" * 100_000)),
-    "unary_minuses": (Expected(3, 2, "", "cell 7 raised MemoryError", note=True), ("extra_cell", "x = " + "-" * 100_000 + "1")),
+    "unary_minuses": (Expected(3, 2, "", "cell 9 raised MemoryError", note=True), ("extra_cell", "x = " + "-" * 100_000 + "1")),
 }
 
 
