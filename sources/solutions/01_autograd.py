@@ -22,7 +22,9 @@
 # Inside a Function you work on arrays, not Tensors, so `np.tanh` and `np.exp` are the right tools.
 # The check calls `Sigmoid.apply(x)` on hidden inputs as large as ±10,000, compares values and
 # gradients with the library's own ops, and runs `lk.gradcheck` (finite differences in float64).
-# A hint for large inputs: `np.exp(-x)` overflows for x = −1000, while $\sigma(x) = \tfrac{1}{2}(\tanh(x/2) + 1)$ never does.
+# Your forward must not overflow on those large inputs: an answer whose NumPy warns about overflow
+# does not pass, even if its values round right. `np.exp(-x)` overflows for x = −1000, while
+# $\sigma(x) = \tfrac{1}{2}(\tanh(x/2) + 1)$ never does.
 
 # %% nbgrader={"grade": false, "grade_id": "01_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # %load_ext lstmkit
