@@ -220,3 +220,33 @@ RIGHT.update({
                      "    path = path[keep]\n    return path[path != blank].tolist()\n"),
 })
 NOTEBOOK["greedy_decode"] = "08_ctc_decoding"
+
+FORWARD = ("def ctc_probability(probs, labels, blank):\n    states = [blank]\n    for label in labels:\n"
+           "        states += [label, blank]\n    alpha = np.zeros(len(states))\n    alpha[0] = probs[0, blank]\n"
+           "    if len(states) > 1:\n        alpha[1] = probs[0, states[1]]\n    for t in range(1, len(probs)):\n"
+           "        new = np.zeros(len(states))\n        for s, symbol in enumerate(states):\n")
+
+
+def forward(step: str, end: str = "alpha[-1] + (alpha[-2] if len(states) > 1 else 0.0)") -> str:
+    """A ctc_probability whose inner step is ``step`` (it sets ``total``) and whose answer is ``end``."""
+    return FORWARD + step + "            new[s] = total * probs[t, symbol]\n        alpha = new\n" + f"    return float({end})\n"
+
+
+RIGHT_STEP = ("            total = alpha[s] + (alpha[s - 1] if s >= 1 else 0.0)\n"
+              "            if s >= 2 and symbol != blank and symbol != states[s - 2]:\n"
+              "                total += alpha[s - 2]\n")
+WRONG.update({
+    "forward_skips_between_repeats": ("ctc_probability", forward(RIGHT_STEP.replace(" and symbol != states[s - 2]", "")),
+                                      "skip the blank between two equal labels"),
+    "forward_never_skips": ("ctc_probability", forward(
+        "            total = alpha[s] + (alpha[s - 1] if s >= 1 else 0.0)\n"), "never skip a blank"),
+    "forward_ends_on_blank": ("ctc_probability", forward(RIGHT_STEP, end="alpha[-1]"), "end on the final blank"),
+    "forward_best_path": ("ctc_probability", forward(
+        "            total = max(alpha[s], alpha[s - 1] if s >= 1 else 0.0)\n"
+        "            if s >= 2 and symbol != blank and symbol != states[s - 2]:\n"
+        "                total = max(total, alpha[s - 2])\n", end="max(alpha[-1], alpha[-2] if len(states) > 1 else 0.0)"),
+        "best single path"),
+})
+RIGHT["forward_as_matrix"] = ("ctc_probability", forward(RIGHT_STEP))
+NOTEBOOK["ctc_probability"] = "08_ctc_decoding"
+

@@ -37,7 +37,7 @@ def test_registry_holds_the_course_exercises_with_their_points():
     assert points == {
         "Sigmoid": 2, "Tanh": 2, "learn_gate": 3, "forget_gate": 2, "remember_gate": 2,
         "use_gate_article": 3, "use_gate_standard": 2, "lstm_cell": 3, "unroll": 2, "clip_grad_norm": 3,
-        "greedy_decode": 3,
+        "greedy_decode": 3, "ctc_probability": 2,
     }
     assert list(by_notebook()) == [
         "01_autograd", "02_learn_gate", "03_forget_gate", "04_remember_gate",

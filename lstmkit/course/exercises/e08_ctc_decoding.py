@@ -115,4 +115,101 @@ GREEDY_DECODE = make_exercise(
     ),
 )
 
-EXERCISES = (GREEDY_DECODE,)
+# ------------------------------------------------------------------ the CTC forward recursion, in probability space
+
+
+def _probs(rng: Rng, steps: int, classes: int) -> numpy.ndarray:
+    """(T, C) probabilities, each row a softmax of random scores."""
+    scores = rng.standard_normal((steps, classes)) * 1.5
+    e = numpy.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _forward_case(steps: int, classes: int, labels: list[int], blank: int = 0) -> Callable[[Rng], dict[str, Any]]:
+    return lambda rng: {"probs": _probs(rng, steps, classes), "labels": list(labels), "blank": blank}
+
+
+FORWARD_INPUTS = (
+    ("5 steps, labels 1 2", _forward_case(5, 3, [1, 2])),
+    ("a repeated label (1 1 needs a blank between): 5 steps", _forward_case(5, 3, [1, 1])),
+    ("just enough steps for 1 1 2 (a blank between the 1s)", _forward_case(4, 3, [1, 1, 2])),
+    ("too few steps for 2 2 (no alignment: probability 0)", _forward_case(2, 3, [2, 2])),
+    ("zero labels (every column a blank)", _forward_case(4, 3, [])),
+    ("one column and only the blank: probs of shape (1, 1)", _forward_case(1, 1, [])),
+    ("blank is the last class, labels 0 1 0", _forward_case(6, 3, [0, 1, 0], blank=2)),
+)
+
+
+def ctc_probability_variant(skip: str = "distinct", start: str = "both", end: str = "both", combine: str = "sum",
+                            blanks: bool = True) -> Callable[[Any, list[int], int], float]:
+    """The CTC forward recursion with its choices spelled out (the defaults give the correct answer).
+
+    skip: over a blank between two different labels ("distinct"), "always", "never"; start:
+    "both" (a blank or the first label), "blank"; end: "both" (the last label or the blank
+    after it), "blank", "label"; combine: "sum" of paths, "max" (the best single path);
+    blanks: whether the extended sequence has a blank around every label.
+    """
+
+    def probability(probs, labels, blank):
+        probs, blank = numpy.asarray(probs, dtype=float), int(blank)
+        states = [blank] if blanks else []
+        for label in labels:
+            states += [int(label), blank] if blanks else [int(label)]
+        if not states:
+            return 0.0
+        add = numpy.maximum if combine == "max" else numpy.add
+        alpha = numpy.zeros(len(states))
+        alpha[0] = probs[0, states[0]]
+        if len(states) > 1 and start == "both":
+            alpha[1] = probs[0, states[1]]
+        for t in range(1, probs.shape[0]):
+            previous, alpha = alpha, numpy.zeros(len(states))
+            for s, symbol in enumerate(states):
+                total = previous[s]
+                if s >= 1:
+                    total = add(total, previous[s - 1])
+                can_skip = s >= 2 and symbol != blank and {"distinct": symbol != states[s - 2], "always": True,
+                                                             "never": False}[skip]
+                if can_skip:
+                    total = add(total, previous[s - 2])
+                alpha[s] = total * probs[t, symbol]
+        if end == "blank" or len(states) == 1:
+            return float(alpha[-1])
+        return float(alpha[-2] if end == "label" else add(alpha[-1], alpha[-2]))
+
+    return probability
+
+
+ctc_probability = ctc_probability_variant()
+ctc_probability.__doc__ = ("Reference: the probability of ``labels`` under CTC, summed over every alignment "
+                           "by the forward recursion; probs (T, C), labels (list), blank -> a number.")
+
+FORWARD_CHOICES = {
+    "skip": {"always": "You let a path skip the blank between two equal labels: 1 1 needs the blank between "
+                       "them, or it would read 1. Skip only between different labels.",
+             "never": "Your paths never skip a blank: between two different labels the blank is optional, so "
+                      "alpha[s] also takes alpha[s - 2] when labels[s] differs from labels[s - 2]."},
+    "start": {"blank": "Your paths can only start with a blank; they may also start with the first label "
+                       "(alpha[1] at t = 0 is probs[0, first label])."},
+    "end": {"blank": "You count only paths that end on the final blank; a path may also end on the last label.",
+            "label": "You count only paths that end on the last label; a path may also end on the blank after it."},
+    "combine": {"max": "You keep the best single path (a maximum); the CTC probability sums over every path."},
+    "blanks": {False: "Your extended sequence has no blanks: put a blank before, between and after the labels "
+                      "(- 1 - 2 -), 2L + 1 states."},
+}
+
+
+def forward_mistakes() -> tuple[Hint, ...]:
+    """One choice of the reference made another way, for every choice and every other way."""
+    return tuple(Hint(text, ctc_probability_variant(**{choice: value}))
+                 for choice, ways in FORWARD_CHOICES.items() for value, text in ways.items())
+
+
+CTC_PROBABILITY = make_exercise(
+    8, Spec("ctc_probability", "08_ctc_decoding", "The CTC forward recursion", "array_function",
+            ("probs", "labels", "blank"), ("probability",), (), 2,
+            ("lstmkit.ctc", "lstmkit.functional", "lstmkit.course", "torch", "ctc_loss")),
+    FORWARD_INPUTS, ctc_probability, rtol=1e-9, atol=1e-12, derive_mistakes=forward_mistakes,
+)
+
+EXERCISES = (GREEDY_DECODE, CTC_PROBABILITY)
