@@ -400,6 +400,65 @@ print("after training, the film can be read from the Long Term Memory at every f
 #   noise frame, until the end of the clip, where the classifier reads it.
 
 # %% [markdown]
+# ## Next to the LSTM: the GRU
+#
+# Porting PyTorch code, you will meet a second gated cell, the **GRU** (gated recurrent
+# unit, Cho et al. 2014). It keeps no separate Long Term Memory: one state `h_t` is
+# both what the cell remembers and what it says. A **reset gate** `r_t` decides how much
+# of `h_{t-1}` the candidate `n_t` may read, and an **update gate** `z_t` mixes old and
+# new:
+#
+# $$n_t = \tanh\big(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big), \qquad
+#   h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$$
+#
+# In the course's words, `z_t` does the work of the forget and ignore factors at once
+# (what is kept is exactly what is not learned), and there is no use gate. lstmkit's
+# `nn.GRU` takes the same arguments as `nn.LSTM` (and as PyTorch's). Here both layers,
+# on the fast fused path, learn the film task above from the same batches.
+
+# %% tags=["nbval-ignore-output"]
+def train_layer(kind, seed=1, steps=400):
+    """nn.LSTM or nn.GRU (hidden 16) and a linear head on the film task -> validation loss, accuracy, size."""
+    rng.manual_seed(seed)
+    if kind == "LSTM":
+        layer = nn.LSTM(task.input_size, 16, batch_first=True, forget_bias=1.0)
+    else:
+        layer = nn.GRU(task.input_size, 16, batch_first=True)
+    head = nn.Linear(16, task.n_classes)
+    opt = optim.Adam(list(layer.parameters()) + list(head.parameters()), lr=1e-2)
+
+    def scores_of(clips):
+        out, _ = layer(lk.tensor(clips))                      # (batch, T, 16)
+        return head(out[:, -1])                               # the last step's state
+
+    for step in tqdm(range(steps), desc=f"nn.{kind}"):
+        clips, labels = task.sample(32, data.batch_rng(seed, step))
+        loss = F.cross_entropy(scores_of(clips), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with lk.no_grad():
+        scores = scores_of(x_val)
+    accuracy = float((scores.numpy().argmax(axis=1) == y_val).mean())
+    return F.cross_entropy(scores, y_val).item(), accuracy, sum(p.numel() for p in layer.parameters())
+
+
+layers = {kind: train_layer(kind) for kind in ("LSTM", "GRU")}
+for kind, (val_loss, accuracy, size) in layers.items():
+    print(f"nn.{kind}: {size} weights, validation loss {val_loss:.4f}, accuracy {accuracy:.2f}")
+
+# %%
+assert all(val_loss < 0.5 * task.baseline for val_loss, _, _ in layers.values()), "both gated cells learn the task"
+assert layers["GRU"][2] < layers["LSTM"][2]                   # three weight blocks per layer instead of four
+print("both gated cells learned the film task; the GRU with three quarters of the weights")
+
+# %% [markdown]
+# On this task the two are equally good; the GRU is smaller (three blocks of weights
+# where the LSTM has four). Which one wins depends on the task, and in many comparisons
+# neither wins by much. What they share is the point of lessons 2 to 5: a state updated
+# by gated *addition*, which keeps gradients alive over time (lesson 7).
+
+# %% [markdown]
 # ## Your turn
 #
 # Open [**exercises/06_lstm_cell.ipynb**](../exercises/06_lstm_cell.ipynb). You will write `lstm_cell(event, stm_prev,
