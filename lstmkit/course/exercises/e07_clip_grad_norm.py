@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy
 
-from ..model import ErrorHint, Hint, Spec
-from .shared import Rng, make_exercise
+from ..model import ErrorHint, Spec
+from .shared import Rng, choice_mistakes, make_exercise, reference_of
 
 EPS = 1e-6  #: added to the norm before dividing, as torch.nn.utils.clip_grad_norm_ does
 SHAPES = ((3, 4), (4,), (2, 2, 3))
@@ -64,9 +64,8 @@ def clip_grad_norm_variant(norm: str = "l2", clamp: str = "min", per_array: bool
     return variant
 
 
-clip_grad_norm = clip_grad_norm_variant()
-clip_grad_norm.__doc__ = ("Reference: scale every gradient by min(1, max_norm / (total_norm + 1e-6)); "
-                          "grads -> (arrays of the same shapes, total L2 norm before clipping).")
+clip_grad_norm = reference_of(clip_grad_norm_variant, "Reference: scale every gradient by min(1, max_norm / "
+                              "(total_norm + 1e-6)); grads -> (arrays of the same shapes, total L2 norm before clipping).")
 
 #: each choice of the reference, the other ways a learner may make it, and what the course says
 CHOICES = {
@@ -86,18 +85,12 @@ CHOICES = {
 }
 
 
-def clip_mistakes() -> tuple[Hint, ...]:
-    """One choice of the reference made another way, for every choice and every other way."""
-    return tuple(Hint(text, clip_grad_norm_variant(**{choice: value}))
-                 for choice, ways in CHOICES.items() for value, text in ways.items())
-
-
 CLIP_GRAD_NORM = make_exercise(
     7, Spec("clip_grad_norm", "07_clip_grad_norm", "Clipping gradients by their global norm", "array_function",
             ("grads", "max_norm"), ("clipped[]", "total_norm"), (), 3,
             ("lstmkit.optim", "lstmkit.nn", "lstmkit.course", "torch", "clip_grad_norm_")),
     INPUTS, clip_grad_norm,
-    derive_mistakes=clip_mistakes,
+    derive_mistakes=choice_mistakes(clip_grad_norm_variant, CHOICES),
     error_hints=(
         ErrorHint("division by zero", "When every gradient is zero the norm is 0: add a small epsilon, "
                   "max_norm / (total_norm + 1e-6), or leave gradients within max_norm untouched."),

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy
 
-from ..model import ErrorHint, Hint, Spec
-from .shared import Rng, make_exercise
+from ..model import ErrorHint, Spec
+from .shared import Rng, choice_mistakes, make_exercise, reference_of, reference_of
 
 
 def _scores_of_path(rng: Rng, path: list[int], classes: int) -> numpy.ndarray:
@@ -74,9 +74,8 @@ def greedy_decode_variant(order: str = "collapse_first", collapse: str = "runs",
     return decode
 
 
-greedy_decode = greedy_decode_variant()
-greedy_decode.__doc__ = ("Reference: best symbol per column, merge runs of one symbol, then drop blanks; "
-                         "(T, C) log-probabilities, blank -> list of labels.")
+greedy_decode = reference_of(greedy_decode_variant, "Reference: best symbol per column, merge runs of one symbol, "
+                             "then drop blanks; (T, C) log-probabilities, blank -> list of labels.")
 
 #: each choice of the reference, the other ways a learner may make it, and what the course says
 CHOICES = {
@@ -95,12 +94,6 @@ CHOICES = {
 }
 
 
-def decode_mistakes() -> tuple[Hint, ...]:
-    """One choice of the reference made another way, for every choice and every other way."""
-    return tuple(Hint(text, greedy_decode_variant(**{choice: value}))
-                 for choice, ways in CHOICES.items() for value, text in ways.items())
-
-
 GREEDY_DECODE = make_exercise(
     8, Spec("greedy_decode", "08_ctc_decoding", "Greedy CTC decoding", "array_function",
             ("log_probs", "blank"), ("labels",), (), 3,
@@ -108,7 +101,7 @@ GREEDY_DECODE = make_exercise(
 ),
     INPUTS, greedy_decode,
     rtol=0.0, atol=0.0,
-    derive_mistakes=decode_mistakes,
+    derive_mistakes=choice_mistakes(greedy_decode_variant, CHOICES),
     error_hints=(
         ErrorHint("unhashable", "log_probs is a (T, C) array: take numpy.argmax(log_probs, axis=1) for the path, "
                   "then compare the integers one by one."),
@@ -138,6 +131,22 @@ FORWARD_INPUTS = (
     ("one column and only the blank: probs of shape (1, 1)", _forward_case(1, 1, [])),
     ("blank is the last class, labels 0 1 0", _forward_case(6, 3, [0, 1, 0], blank=2)),
 )
+
+
+#: each choice of the forward recursion, the other ways a learner may make it, and what the course says
+FORWARD_CHOICES = {
+    "skip": {"always": "You let a path skip the blank between two equal labels: 1 1 needs the blank between "
+                       "them, or it would read 1. Skip only between different labels.",
+             "never": "Your paths never skip a blank: between two different labels the blank is optional, so "
+                      "alpha[s] also takes alpha[s - 2] when labels[s] differs from labels[s - 2]."},
+    "start": {"blank": "Your paths can only start with a blank; they may also start with the first label "
+                       "(alpha[1] at t = 0 is probs[0, first label])."},
+    "end": {"blank": "You count only paths that end on the final blank; a path may also end on the last label.",
+            "label": "You count only paths that end on the last label; a path may also end on the blank after it."},
+    "combine": {"max": "You keep the best single path (a maximum); the CTC probability sums over every path."},
+    "blanks": {False: "Your extended sequence has no blanks: put a blank before, between and after the labels "
+                      "(- 1 - 2 -), 2L + 1 states."},
+}
 
 
 def ctc_probability_variant(skip: str = "distinct", start: str = "both", end: str = "both", combine: str = "sum",
@@ -180,36 +189,17 @@ def ctc_probability_variant(skip: str = "distinct", start: str = "both", end: st
     return probability
 
 
-ctc_probability = ctc_probability_variant()
-ctc_probability.__doc__ = ("Reference: the probability of ``labels`` under CTC, summed over every alignment "
-                           "by the forward recursion; probs (T, C), labels (list), blank -> a number.")
+ctc_probability = reference_of(ctc_probability_variant, "Reference: the probability of ``labels`` under CTC, "
+                               "summed over every alignment by the forward recursion; probs (T, C), labels (list), "
+                               "blank -> a number.")
 
-FORWARD_CHOICES = {
-    "skip": {"always": "You let a path skip the blank between two equal labels: 1 1 needs the blank between "
-                       "them, or it would read 1. Skip only between different labels.",
-             "never": "Your paths never skip a blank: between two different labels the blank is optional, so "
-                      "alpha[s] also takes alpha[s - 2] when labels[s] differs from labels[s - 2]."},
-    "start": {"blank": "Your paths can only start with a blank; they may also start with the first label "
-                       "(alpha[1] at t = 0 is probs[0, first label])."},
-    "end": {"blank": "You count only paths that end on the final blank; a path may also end on the last label.",
-            "label": "You count only paths that end on the last label; a path may also end on the blank after it."},
-    "combine": {"max": "You keep the best single path (a maximum); the CTC probability sums over every path."},
-    "blanks": {False: "Your extended sequence has no blanks: put a blank before, between and after the labels "
-                      "(- 1 - 2 -), 2L + 1 states."},
-}
-
-
-def forward_mistakes() -> tuple[Hint, ...]:
-    """One choice of the reference made another way, for every choice and every other way."""
-    return tuple(Hint(text, ctc_probability_variant(**{choice: value}))
-                 for choice, ways in FORWARD_CHOICES.items() for value, text in ways.items())
 
 
 CTC_PROBABILITY = make_exercise(
     8, Spec("ctc_probability", "08_ctc_decoding", "The CTC forward recursion", "array_function",
             ("probs", "labels", "blank"), ("probability",), (), 2,
             ("lstmkit.ctc", "lstmkit.functional", "lstmkit.course", "torch", "ctc_loss")),
-    FORWARD_INPUTS, ctc_probability, rtol=1e-9, atol=1e-12, derive_mistakes=forward_mistakes,
+    FORWARD_INPUTS, ctc_probability, rtol=1e-9, atol=1e-12, derive_mistakes=choice_mistakes(ctc_probability_variant, FORWARD_CHOICES),
 )
 
 EXERCISES = (GREEDY_DECODE, CTC_PROBABILITY)

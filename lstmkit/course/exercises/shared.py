@@ -15,7 +15,7 @@ import numpy
 from ...autograd.tensor import Tensor, concat
 from ..mistakes import Node, op, tree_intermediates, tree_mistakes, var
 from ..mistakes import affine as affine_node
-from ..model import ErrorHint, Exercise, Spec
+from ..model import ErrorHint, Exercise, Hint, Spec
 
 Rng = numpy.random.Generator
 Act = Callable[[Tensor], Tensor]
@@ -35,6 +35,24 @@ def make_exercise(lesson: int, spec: Spec, make_inputs: tuple[Maker, ...], refer
         secret.setdefault("derive_mistakes", tree_mistakes(tree, spec.signature))
         secret.setdefault("intermediates", tree_intermediates(tree, spec.signature))
     return Exercise(spec=spec, lesson=lesson, make_inputs=make_inputs, reference=reference, **secret)
+
+
+def reference_of(variant: Callable[..., Any], doc: str) -> Callable[..., Any]:
+    """The correct answer of a reference written with its choices spelled out (its defaults), documented."""
+    reference = variant()
+    reference.__doc__ = doc
+    return reference
+
+
+def choice_mistakes(variant: Callable[..., Any], choices: dict[str, dict[Any, str]]) -> Callable[[], tuple[Hint, ...]]:
+    """The rule-derived mistakes of a reference written with its choices spelled out (``variant(**options)``;
+    its defaults are the correct answer): each choice made each other way, with what the course says."""
+
+    def make() -> tuple[Hint, ...]:
+        return tuple(Hint(text, variant(**{choice: value})) for choice, ways in choices.items()
+                     for value, text in ways.items())
+
+    return make
 
 
 # ------------------------------------------------------------------ the gates as expression trees
