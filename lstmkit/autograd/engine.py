@@ -23,31 +23,33 @@ class GraphFreedError(RuntimeError):
 
 def topological_order(root_fn: Function) -> list[Function]:
     """Every Function that ``root_fn`` depends on, inputs before outputs."""
+    _refuse_freed(root_fn)
     order: list[Function] = []
     visited: set[int] = {id(root_fn)}
-    stack: list[tuple[Function, int]] = [(root_fn, 0)]
+    stack = [(root_fn, iter(root_fn.inputs))]  # each Function with the inputs still to visit
     while stack:
-        fn, next_input = stack[-1]
-        if getattr(fn, "freed", False):
-            raise GraphFreedError(
-                f"backward: the graph through '{fn.name}' was already used by an earlier "
-                "backward() and its saved values were freed. Recompute the forward pass, "
-                "or call backward(retain_graph=True) the first time if you really need "
-                "to backpropagate through the same graph twice."
-            )
-        inputs = fn.inputs
-        while next_input < len(inputs):
-            creator = inputs[next_input]._creator
-            next_input += 1
+        fn, inputs = stack[-1]
+        for tensor in inputs:
+            creator = tensor._creator
             if creator is not None and id(creator) not in visited:
+                _refuse_freed(creator)
                 visited.add(id(creator))
-                stack[-1] = (fn, next_input)
-                stack.append((creator, 0))
+                stack.append((creator, iter(creator.inputs)))
                 break
-        else:
+        else:  # every input visited: fn comes after all it depends on
             stack.pop()
             order.append(fn)
     return order
+
+
+def _refuse_freed(fn: Function) -> None:
+    if fn.freed:
+        raise GraphFreedError(
+            f"backward: the graph through '{fn.name}' was already used by an earlier "
+            "backward() and its saved values were freed. Recompute the forward pass, "
+            "or call backward(retain_graph=True) the first time if you really need "
+            "to backpropagate through the same graph twice."
+        )
 
 
 def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
@@ -57,21 +59,22 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
         _accumulate_leaf(root, grad)
         return
     order = topological_order(root_fn)
+    # id(Function) -> the summed gradient of each of its outputs so far (None: none arrived)
     pending: dict[int, list] = {id(root_fn): [None] * len(root_fn.output_meta)}
     pending[id(root_fn)][root._output_index] = grad
     with no_grad():
         for fn in reversed(order):
-            slots = pending.pop(id(fn), None)
-            if slots is None:  # no path from root leads through this Function
+            output_grads = pending.pop(id(fn), None)
+            if output_grads is None:  # no path from root leads through this Function
                 continue
-            output_grads = [
-                g if g is not None else _zeros_like_meta(meta)
-                for g, meta in zip(slots, fn.output_meta, strict=True)
-            ]
-            _check_versions(fn)
+            if len(output_grads) > 1:  # an output nothing depended on gets zeros
+                output_grads = [g if g is not None else _zeros_like_meta(meta)
+                                for g, meta in zip(output_grads, fn.output_meta, strict=True)]
+            if fn.saves_inputs:
+                _check_versions(fn)
             input_grads = fn.backward(*output_grads)
-            if not isinstance(input_grads, tuple | list):
-                input_grads = (input_grads,)
+            if type(input_grads) is not tuple:
+                input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
             if len(input_grads) != len(fn.inputs):
                 raise RuntimeError(
                     f"backward: {type(fn).__name__}.backward returned {len(input_grads)} gradient(s) "
@@ -79,7 +82,7 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                     "order (None for an input that needs no gradient)."
                 )
             for tensor, needed, g in zip(fn.inputs, fn.needs_input_grad, input_grads, strict=True):
-                if not needed or g is None:
+                if g is None or not needed:
                     continue
                 creator = tensor._creator
                 if creator is None:
@@ -87,18 +90,18 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                     continue
                 if tensor._retains_grad:
                     _accumulate_leaf(tensor, g)
-                slot = pending.setdefault(id(creator), [None] * len(creator.output_meta))
+                slots = pending.get(id(creator))
+                if slots is None:
+                    slots = pending[id(creator)] = [None] * len(creator.output_meta)
                 index = tensor._output_index
-                slot[index] = g if slot[index] is None else slot[index] + g
+                slots[index] = g if slots[index] is None else slots[index] + g
             if not retain_graph:
                 _free(fn)
 
 
 def _check_versions(fn: Function) -> None:
     """Refuse to differentiate through values that were changed in place after the op saved them."""
-    saved = getattr(fn, "input_versions", None)
-    if saved is None:
-        return
+    saved = fn.input_versions
     for position, (tensor, version) in enumerate(zip(fn.inputs, saved, strict=True)):
         if tensor._version != version:
             raise RuntimeError(
@@ -109,13 +112,14 @@ def _check_versions(fn: Function) -> None:
 
 
 def _accumulate_leaf(tensor: Any, grad: Any) -> None:
-    if grad.shape != tensor.shape:
+    data = tensor._data
+    if grad.shape != data.shape:
         raise RuntimeError(
             f"backward: a gradient of shape {grad.shape} reached a tensor of shape "
             f"{tensor.shape}; this is a bug in the op that produced it."
         )
     if tensor.grad is None:
-        tensor.grad = grad.astype(tensor.dtype, copy=True)  # own it: later += is safe
+        tensor.grad = grad.astype(data.dtype, copy=True)  # own it: later += is safe
     else:
         tensor.grad += grad
 
@@ -129,6 +133,5 @@ def _zeros_like_meta(meta: tuple) -> Any:
 def _free(fn: Function) -> None:
     """Drop the arrays a Function saved for backward; mark it so that a second backward
     through it fails clearly. Its inputs stay, so the graph can still be drawn."""
-    inputs, output_meta = fn.inputs, fn.output_meta
-    fn.__dict__.clear()  # input_versions go too: nothing is saved any more
-    fn.inputs, fn.output_meta, fn.freed = inputs, output_meta, True
+    # input_versions go too: nothing is saved any more
+    fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "freed": True}

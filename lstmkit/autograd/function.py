@@ -82,6 +82,8 @@ class Function:
     #: in-place change of an input before backward is an error, as in torch. Ops that keep
     #: only what they computed say False.
     saves_inputs = True
+    #: set by backward once the saved values are released (a second backward then fails clearly)
+    freed = False
 
     @property
     def name(self) -> str:
@@ -92,27 +94,42 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors; returns a Tensor (or a tuple for multi-output ops)."""
         _check_inputs(cls, inputs)
-        wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
         fn = cls()
         raw = fn.forward(*[t._data for t in inputs], **params)
-        record = _grad_mode.enabled and any(t.requires_grad for t in inputs)
-        outputs = raw if isinstance(raw, tuple) else (raw,)
-        if not all(backend.is_array(out) for out in outputs):  # numpy reductions give scalars
-            xp = backend.xp_of(inputs[0].data)
-            outputs = tuple(out if backend.is_array(out) else xp.asarray(out) for out in outputs)
+        needs = tuple([t.requires_grad for t in inputs])
+        record = _grad_mode.enabled and True in needs
+        wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
+        if type(raw) is not tuple:  # one output: the common case, kept short
+            out = raw if backend.is_array(raw) else _as_array(raw, inputs)
+            tensor = wrap(out, record and out.dtype.kind == "f")
+            if record:
+                fn._link(inputs, needs, (out,))
+                if tensor.requires_grad:
+                    tensor._creator = fn
+            return tensor
+        outputs = tuple(out if backend.is_array(out) else _as_array(out, inputs) for out in raw)
         # only floating-point results carry gradients (an integer cast ends the graph)
-        wrapped = tuple(wrap(out, requires_grad=record and out.dtype.kind == "f") for out in outputs)
+        wrapped = tuple(wrap(out, record and out.dtype.kind == "f") for out in outputs)
         if record:
-            fn.inputs = inputs
-            fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
-            fn.output_meta = tuple((out.shape, out.dtype, backend.xp_of(out)) for out in outputs)
-            if cls.saves_inputs:
-                fn.input_versions = tuple(t._version for t in inputs)
+            fn._link(inputs, needs, outputs)
             for index, tensor in enumerate(wrapped):
                 if tensor.requires_grad:  # an integer output (max's indices) is a leaf
                     tensor._creator = fn
                     tensor._output_index = index
-        return wrapped if isinstance(raw, tuple) else wrapped[0]
+        return wrapped
+
+    def _link(self, inputs: tuple, needs: tuple[bool, ...], outputs: tuple) -> None:
+        """Make this op the graph's node between ``inputs`` and its output arrays."""
+        self.inputs = inputs
+        self.needs_input_grad = needs
+        self.output_meta = tuple((out.shape, out.dtype, backend.xp_of(out)) for out in outputs)
+        if self.saves_inputs:
+            self.input_versions = tuple([t._version for t in inputs])
+
+
+def _as_array(value: Any, inputs: tuple) -> Any:
+    """A NumPy reduction's scalar result as a 0-d array of the inputs' array module."""
+    return backend.xp_of(inputs[0]._data).asarray(value)
 
 
 def _check_inputs(op: type, inputs: tuple) -> None:
@@ -124,12 +141,14 @@ def _check_inputs(op: type, inputs: tuple) -> None:
                 f"{type(value).__name__}. Wrap arrays and numbers first, e.g. "
                 f"{op.__name__}.apply(lk.tensor(x))."
             )
+    if len(inputs) < 2:
+        return
     first = inputs[0].device
     for other in inputs[1:]:
-        if other.device != first:
+        device = other.device
+        if device is not first and device != first:  # devices are shared objects: `is` is the quick test
             raise backend.DeviceError(
                 f"{op.__name__.lower()}: all inputs must be on one device, but found "
-                f"{first!r} and {other.device!r}. Move them with .to({first!r}) "
-                f"or .to({other.device!r}) first."
+                f"{first!r} and {device!r}. Move them with .to({first!r}) "
+                f"or .to({device!r}) first."
             )
-

@@ -32,6 +32,8 @@ class EmptyReductionError(ShapeError, RuntimeError):
 
 def broadcast_shapes(op: str, shape_a: tuple, shape_b: tuple) -> tuple:
     """The broadcast shape of two shapes, or a ShapeError naming ``op`` and both shapes."""
+    if shape_a == shape_b:
+        return tuple(shape_a)
     result = []
     for i in range(1, max(len(shape_a), len(shape_b)) + 1):
         da = shape_a[-i] if i <= len(shape_a) else 1
@@ -56,6 +58,17 @@ def sum_to(grad: Any, shape: tuple) -> Any:
         extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
     )
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def spread(grad: Any, shape: tuple) -> Any:
+    """A reduction's gradient copied to every position it was reduced over: an array of ``shape``.
+
+    (``broadcast_to`` would give a read-only view, but costs more than the copy for the
+    small arrays most reductions see.)
+    """
+    out = backend.xp_of(grad).empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
 
 
 def normalize_axes(op: str, axis: Any, ndim: int, shape: tuple) -> tuple[int, ...]:
@@ -508,9 +521,7 @@ class Sum(Function):
         return a.sum(axis=self.axes, keepdims=keepdims)
 
     def backward(self, grad):
-        xp = backend.xp_of(grad)
-        grad = grad.reshape(keepdims_shape(self.shape, self.axes))
-        return (xp.broadcast_to(grad, self.shape),)
+        return (spread(grad.reshape(keepdims_shape(self.shape, self.axes)), self.shape),)
 
 
 class Mean(Function):
@@ -525,9 +536,7 @@ class Mean(Function):
         return a.mean(axis=self.axes, keepdims=keepdims)
 
     def backward(self, grad):
-        xp = backend.xp_of(grad)
-        grad = grad.reshape(keepdims_shape(self.shape, self.axes)) / self.count
-        return (xp.broadcast_to(grad, self.shape),)
+        return (spread(grad.reshape(keepdims_shape(self.shape, self.axes)) / self.count, self.shape),)
 
 
 class Max(Function):
@@ -705,6 +714,25 @@ class Concat(Function):
             grads.append(grad[tuple(index)])
             start += size
         return tuple(grads)
+
+
+class Split(Function):
+    """Cut along an axis into pieces of the given sizes, one output per piece (views of the input)."""
+
+    saves_inputs = False
+
+    def forward(self, a, sizes, axis):
+        self.axis = axis
+        pieces, start = [], 0
+        index = [slice(None)] * a.ndim
+        for size in sizes:
+            index[axis] = slice(start, start + size)
+            pieces.append(a[tuple(index)])
+            start += size
+        return tuple(pieces)
+
+    def backward(self, *grads):
+        return (backend.xp_of(grads[0]).concatenate(grads, axis=self.axis),)
 
 
 class Stack(Function):

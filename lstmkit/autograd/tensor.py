@@ -1178,12 +1178,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0, 
                 f"split: sections {sizes} add up to {sum(sizes)}, but axis {axis} of shape "
                 f"{x.shape} has {length}; the sizes must add up to {length}."
             )
-    pieces, start = [], 0
-    for size in sizes:
-        index = (slice(None),) * axis + (slice(start, start + size),)
-        pieces.append(x[index])
-        start += size
-    return pieces
+    return list(ops.Split.apply(x, sizes=sizes, axis=axis))  # one node on the tape for all pieces
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:

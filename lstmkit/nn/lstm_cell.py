@@ -79,12 +79,13 @@ class LSTMCell(Module):
         Tensor ops, so gradients flow back into the parameters.
         """
         H = self.hidden_size
-        bias = self.bias_ih + self.bias_hh if self.bias_ih is not None else None
+        # [weight_hh | weight_ih] (4H, H + in), cut into one (H, H + in) block of rows per gate
+        blocks = concat([self.weight_hh, self.weight_ih], axis=1).split(H)
+        biases = (self.bias_ih + self.bias_hh).split(H) if self.bias_ih is not None else None
         weights: dict[str, Tensor] = {}
         for name, block in GATE_ROWS.items():
-            rows = slice(block * H, (block + 1) * H)
-            weights[f"W_{name}"] = concat([self.weight_hh[rows], self.weight_ih[rows]], axis=1)
-            weights[f"b_{name}"] = bias[rows] if bias is not None else self._zero_bias()
+            weights[f"W_{name}"] = blocks[block]
+            weights[f"b_{name}"] = biases[block] if biases is not None else self._zero_bias()
         if self.variant == "article":
             weights["W_u"] = self.weight_u
             weights["b_u"] = self.bias_u if self.bias_u is not None else self._zero_bias()
