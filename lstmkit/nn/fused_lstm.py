@@ -38,6 +38,7 @@ from typing import Any
 
 from .. import backend
 from ..autograd.function import Function
+from .compiled_lstm import compiled_kernels
 
 # --------------------------------------------------------------------------- gate layout
 
@@ -204,10 +205,15 @@ def kernel_steps(xp: Any) -> tuple[Callable[..., None], Callable[..., None]]:
     return _kernel_cache[key]
 
 
-def step_functions(xp: Any) -> tuple[Callable[..., None], Callable[..., None]]:
-    """The gate arithmetic for arrays of ``xp``: kernels when it has them, else the reference."""
+def step_functions(xp: Any, dtype: Any = None) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The gate arithmetic for arrays of ``xp`` and ``dtype``: CuPy kernels on a GPU,
+    the compiled steps of :mod:`.compiled_lstm` on the CPU where Numba is there, else
+    the reference."""
     if hasattr(xp, "ElementwiseKernel"):
         return kernel_steps(xp)
+    compiled = compiled_kernels(dtype) if dtype is not None else None
+    if compiled is not None:
+        return compiled.forward_step, compiled.backward_step
     return forward_step_reference, backward_step_reference
 
 
@@ -242,24 +248,30 @@ class LSTMLayer(Function):
         self.x = x = xp.ascontiguousarray(x)
         self.w_ih, self.w_hh = weight_ih, weight_hh
         scale = sigmoid_prescale(H, dtype, xp)
-        gates = xp.empty((T, B, 4 * H), dtype=dtype)
-        xp.matmul(x.reshape(T * B, n_in), (self.w_ih * scale[:, None]).T, out=gates.reshape(T * B, 4 * H))
-        bias = (biases[0] + biases[1]) * scale if biases else None
-        if bias is not None and backend.device_of(x) == "cuda":
-            gates += bias  # one pass on a GPU; on the CPU it is added per step, in cache
-            bias = None
+        w_ih_t = (self.w_ih * scale[:, None]).T  # (in, 4H)
         w_hh_t = xp.ascontiguousarray((self.w_hh * scale[:, None]).T)  # (H, 4H)
+        bias = (biases[0] + biases[1]) * scale if biases else xp.zeros(4 * H, dtype)
+        gates = xp.empty((T, B, 4 * H), dtype=dtype)
         hs = xp.empty((T + 1, B, H), dtype=dtype)
         cs = xp.empty((T + 1, B, H), dtype=dtype)
         tanh_c = xp.empty((T, B, H), dtype=dtype)
-        rec = xp.empty((B, 4 * H), dtype=dtype)
         hs[0], cs[0] = h0, c0
-        forward_step, _ = step_functions(xp)
-        for t in range(T):
-            xp.matmul(hs[t], w_hh_t, out=rec)
-            if bias is not None:
-                xp.add(rec, bias, out=rec)
-            forward_step(gates[t], rec, cs[t], cs[t + 1], tanh_c[t], hs[t + 1])
+        on_gpu = backend.device_of(x) == "cuda"
+        self.compiled = None if on_gpu else compiled_kernels(dtype)
+        self.whole_loop = self.compiled is not None and self.compiled.whole_loop(B, H)
+        if self.whole_loop:  # small: one compiled call for every step, products included
+            self.compiled.forward_sequence(x, xp.ascontiguousarray(w_ih_t), bias, w_hh_t, gates, hs, cs, tanh_c)
+        else:
+            xp.matmul(x.reshape(T * B, n_in), w_ih_t, out=gates.reshape(T * B, 4 * H))
+            if on_gpu:
+                gates += bias  # one pass on a GPU; on the CPU it is added per step, in cache
+            rec = xp.empty((B, 4 * H), dtype=dtype)
+            forward_step, _ = step_functions(xp, dtype)
+            for t in range(T):
+                xp.matmul(hs[t], w_hh_t, out=rec)
+                if not on_gpu:
+                    xp.add(rec, bias, out=rec)
+                forward_step(gates[t], rec, cs[t], cs[t + 1], tanh_c[t], hs[t + 1])
         self.gates, self.hs, self.cs, self.tanh_c = gates, hs, cs, tanh_c
         self.gates_hold_activations = True
         return hs[1:], hs[T].copy(), cs[T].copy()
@@ -275,15 +287,17 @@ class LSTMLayer(Function):
         dy = xp.ascontiguousarray(dy)
         dh_rec = xp.array(dh_n, copy=True)
         dc = xp.array(dc_n, copy=True)
-        work = xp.empty((10, B, H), dtype=dy.dtype)
-        _, backward_step = step_functions(xp)
         self.gates_hold_activations = False
+        needs = self.needs_input_grad
+        if self.whole_loop:
+            return self._backward_whole_loop(dy, dh_rec, dc)
+        work = xp.empty((10, B, H), dtype=dy.dtype)
+        _, backward_step = step_functions(xp, dy.dtype)
         for t in range(T - 1, -1, -1):
             if t < T - 1:
                 xp.matmul(gates[t + 1], self.w_hh, out=dh_rec)
             backward_step(gates[t], cs[t], tanh_c[t], dy[t], dh_rec, dc, work)
         dz = gates.reshape(T * B, 4 * H)  # now d loss / d pre-activations (i, f, g, o)
-        needs = self.needs_input_grad
         dx = (dz @ self.w_ih).reshape(x.shape) if needs[0] else None
         dh0 = gates[0] @ self.w_hh if needs[1] else None
         dc0 = dc if needs[2] else None
@@ -292,6 +306,22 @@ class LSTMLayer(Function):
         grads = (dx, dh0, dc0, dw_ih, dw_hh)
         if len(needs) > 5:
             db = dz.sum(axis=0) if needs[5] or needs[6] else None
+            grads += (db if needs[5] else None, xp.array(db, copy=True) if needs[6] else None)
+        return grads
+
+    def _backward_whole_loop(self, dy, dh, dc):
+        """The backward pass as one compiled call (small sizes), products included."""
+        xp = backend.xp_of(dy)
+        needs = self.needs_input_grad
+        dx = xp.empty_like(self.x)
+        dw_ih_t, dw_hh_t = xp.zeros_like(self.w_ih.T), xp.zeros_like(self.w_hh.T)
+        db = xp.zeros(self.w_hh.shape[0], dy.dtype)
+        self.compiled.backward_sequence(self.gates, self.x, self.hs, self.cs, self.tanh_c, dy,
+                                        xp.ascontiguousarray(self.w_ih), xp.ascontiguousarray(self.w_hh),
+                                        dh, dc, dx, dw_ih_t, dw_hh_t, db, bool(needs[0]))
+        dw_ih, dw_hh = dw_ih_t.T.copy(), dw_hh_t.T.copy()
+        grads = tuple(g if need else None for g, need in zip((dx, dh, dc, dw_ih, dw_hh), needs, strict=False))
+        if len(needs) > 5:
             grads += (db if needs[5] else None, xp.array(db, copy=True) if needs[6] else None)
         return grads
 
@@ -325,7 +355,7 @@ class LSTMLayer(Function):
         rec = xp.empty((B, 4 * H), dtype=dtype)
         out = xp.zeros((T, B, P), dtype=dtype)
         hs[0], cs[0] = h0, c0
-        forward_step, _ = step_functions(xp)
+        forward_step, _ = step_functions(xp, dtype)
         for t, n in enumerate(self.batch_sizes):
             if n < B:  # rows past this step's batch carry their states
                 hs[t + 1, n:], cs[t + 1, n:] = hs[t, n:], cs[t, n:]
@@ -352,7 +382,7 @@ class LSTMLayer(Function):
         dh_total = xp.zeros((T, B, P), dtype=dy.dtype) if proj else None
         dh_raw = xp.empty((B, H), dtype=dy.dtype) if proj else None
         no_rec = xp.zeros((B, H), dtype=dy.dtype) if proj else None
-        _, backward_step = step_functions(xp)
+        _, backward_step = step_functions(xp, dy.dtype)
         self.gates_hold_activations = False
         for t in range(T - 1, -1, -1):
             n = self.batch_sizes[t]
