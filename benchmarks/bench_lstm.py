@@ -3,6 +3,7 @@
     python benchmarks/bench_lstm.py                  # CPU, float32, prints a table
     python benchmarks/bench_lstm.py --device cuda    # CuPy against torch's cuDNN LSTM
     python benchmarks/bench_lstm.py --quick          # fewer repeats (a smoke run)
+    python benchmarks/bench_lstm.py --crossover      # where the compiled whole loop stops paying
 
 Every figure is forward + backward of one training step (batch, steps, inputs, hidden),
 the median of repeated runs after warm-up, the contenders timed in turn round after
@@ -11,7 +12,10 @@ round, and every ratio is against a reference measured in the same rounds:
 * ``gemm``   the GEMM-only bound: just the matrix products a fused LSTM cannot avoid
              (one input projection, one recurrent product per step, and their
              backward counterparts), on preallocated arrays;
-* ``fused``  ``lstmkit.nn.LSTM`` (one autograd Function with hand-written BPTT);
+* ``fused``  ``lstmkit.nn.LSTM`` (one autograd Function with hand-written BPTT), with
+             its compiled CPU steps where Numba is installed (lstmkit[fast]);
+* ``numpy``  the same layer on its NumPy reference steps (``LSTMKIT_COMPILED=0``): what
+             runs without Numba;
 * ``cell``   ``lstmkit.nn.LSTMCell`` composed from the gate functions, unrolled;
 * ``torch``  ``torch.nn.LSTM`` on the same device;
 * ``torch_gemm`` the same GEMM-only products done by torch (oneDNN/MKL on the CPU,
@@ -151,6 +155,24 @@ def lstmkit_fused_step(batch, steps, inputs, hidden, device) -> Callable[[], Non
     return step
 
 
+def lstmkit_numpy_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
+    """The fused layer on its NumPy reference steps (as without Numba)."""
+    inner = lstmkit_fused_step(batch, steps, inputs, hidden, device)
+
+    def step():
+        previous = os.environ.get("LSTMKIT_COMPILED")
+        os.environ["LSTMKIT_COMPILED"] = "0"
+        try:
+            inner()
+        finally:
+            if previous is None:
+                del os.environ["LSTMKIT_COMPILED"]
+            else:
+                os.environ["LSTMKIT_COMPILED"] = previous
+
+    return step
+
+
 def lstmkit_cell_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
     lk.rng.manual_seed(0)
     cell = nn.LSTMCell(inputs, hidden, device=device)
@@ -222,6 +244,7 @@ def torch_gemm_step(batch, steps, inputs, hidden, device) -> Callable[[], None]:
 CONTENDERS = {
     "gemm": gemm_bound_step,
     "fused": lstmkit_fused_step,
+    "numpy": lstmkit_numpy_step,
     "cell": lstmkit_cell_step,
     "torch": torch_step,
     "torch_gemm": torch_gemm_step,
@@ -367,7 +390,7 @@ def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], w
     for shape in shapes:
         row = {"shape": dict(zip(("batch", "steps", "inputs", "hidden"), shape, strict=True))}
         steps = {name: make(*shape, device) for name, make in CONTENDERS.items()
-                 if not (name in TORCH_CONTENDERS and torch_reason)}
+                 if not (name in TORCH_CONTENDERS and torch_reason) and not (name == "numpy" and device == "cuda")}
         long_cell = shape[1] * shape[3] > 100 * 256  # the unrolled graph at 1,000 steps: fewer runs
         row_repeats = {name: max(repeats // 3, 1) if name == "cell" and long_cell else repeats for name in steps}
         row["seconds"] = interleaved_medians(steps, row_repeats, warmup, device)
@@ -402,11 +425,10 @@ def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], w
 # (what, shape index or None, numerator, denominator, limit): every ratio from one run
 TARGETS = [
     ("fused ÷ torch", 0, ("fused", "torch"), 1.0),
+    ("fused ÷ torch", 1, ("fused", "torch"), 1.0),
     ("fused ÷ torch", 2, ("fused", "torch"), 1.0),
     ("fused ÷ gemm", 0, ("fused", "gemm"), 1.3),
     ("fused ÷ gemm", 2, ("fused", "gemm"), 1.3),
-    ("fused ÷ torch", 1, ("fused", "torch"), 2.0),
-    ("cell ÷ fused", 0, ("cell", "fused"), 4.0),
 ]
 
 
@@ -436,6 +458,44 @@ def check_targets(result: dict) -> list[dict]:
     return checks
 
 
+CROSSOVER_SHAPES = [(8, 50, 16, 32), (64, 30, 2, 32), (32, 50, 32, 64), (32, 50, 32, 128), (64, 50, 64, 128),
+                    (32, 50, 32, 256), (64, 50, 64, 256)]
+
+
+def crossover(repeats: int) -> list[dict]:
+    """The fused layer's compiled whole time loop against its compiled steps with BLAS
+    products, over sizes around ``compiled_lstm.WHOLE_LOOP_MAX_MACS``."""
+    from lstmkit.nn import compiled_lstm  # noqa: PLC0415
+
+    def forced(shape, limit):
+        inner = lstmkit_fused_step(*shape, "cpu")
+
+        def step():
+            saved = compiled_lstm.WHOLE_LOOP_MAX_MACS
+            compiled_lstm.WHOLE_LOOP_MAX_MACS = limit
+            try:
+                inner()
+            finally:
+                compiled_lstm.WHOLE_LOOP_MAX_MACS = saved
+
+        return step
+
+    rows = []
+    print(f"chosen: whole loop up to {compiled_lstm.WHOLE_LOOP_MAX_MACS} multiply-adds per step")
+    for shape in CROSSOVER_SHAPES:
+        batch, _, _, hidden = shape
+        seconds = interleaved_medians({"whole loop": forced(shape, 1 << 62), "steps": forced(shape, 0)},
+                                      {"whole loop": repeats, "steps": repeats}, 1, "cpu")
+        macs = batch * hidden * 4 * hidden
+        rows.append({"shape": shape, "macs_per_step": macs, "seconds": seconds,
+                     "whole_over_steps": seconds["whole loop"] / seconds["steps"],
+                     "chosen": "whole loop" if macs <= compiled_lstm.WHOLE_LOOP_MAX_MACS else "steps"})
+        print(f"  {shape}: {macs:>9} MACs/step  whole loop {seconds['whole loop'] * 1e3:8.2f} ms  "
+              f"steps {seconds['steps'] * 1e3:8.2f} ms  ratio {rows[-1]['whole_over_steps']:.2f}  "
+              f"(chosen: {rows[-1]['chosen']})")
+    return rows
+
+
 def print_row(row: dict) -> None:
     s = row["shape"]
     title = f"batch {s['batch']}, steps {s['steps']}, inputs {s['inputs']}, hidden {s['hidden']}"
@@ -459,7 +519,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 repeats, small and first shapes only")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocess runs")
     parser.add_argument("--out", type=Path, default=None, help="JSON file (default benchmarks/results/<device>.json)")
+    parser.add_argument("--crossover", action="store_true",
+                        help="time the compiled whole loop against compiled steps over sizes (CPU) and stop")
     args = parser.parse_args(argv)
+    if args.crossover:
+        rows = crossover(args.repeats)
+        out = args.out or RESULTS / "crossover-cpu.json"
+        out.write_text(json.dumps({"date": datetime.date.today().isoformat(), "conditions": conditions(),
+                                   "rows": rows}, indent=1) + "\n")
+        print(f"results written to {out}")
+        return 0
     device = backend.resolve_device(args.device)
     shapes = SHAPES[:2] if args.quick else SHAPES
     repeats = 3 if args.quick else args.repeats

@@ -26,7 +26,7 @@ from .. import backend
 #: at most this many multiply-adds per step in the recurrent product (batch · hidden · 4 hidden),
 #: one compiled call runs the whole time loop, the product included; above it BLAS does the
 #: product (crossover measured with benchmarks/bench_lstm.py --crossover)
-WHOLE_LOOP_MAX_MACS = 1 << 18
+WHOLE_LOOP_MAX_MACS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,10 @@ def compiled_kernels(dtype: Any) -> CompiledKernels | None:
     when Numba is missing, disabled (``LSTMKIT_COMPILED=0``) or fails to compile."""
     if os.environ.get("LSTMKIT_COMPILED", "1") == "0":
         return None
-    name = str(dtype)
+    try:
+        name = backend.array_module("cpu").dtype(dtype).name
+    except TypeError:
+        return None
     if name not in ("float32", "float64"):
         return None
     if name not in _kernels_by_dtype:
