@@ -57,6 +57,8 @@ SHAPES = [  # (batch, steps, inputs, hidden)
     (64, 1000, 64, 256),
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
+#: pause before each contender's turn, for the previous one's spinning threads to sleep
+SETTLE_SECONDS = 0.3
 
 
 def median_time(step: Callable[[], None], repeats: int, warmup: int, device: str) -> float:
@@ -80,9 +82,11 @@ def interleaved_medians(steps: dict[str, Callable[[], None]], repeats: dict[str,
 
     On a shared machine the load drifts over seconds; timing the contenders in turn,
     round after round, puts every ratio's two figures in the same stretch of time.
-    The untimed run lets the previous contender's thread pool go idle first: torch's
-    OpenMP threads and OpenBLAS's spin for a while after their last call, and on two
-    cores the next library's threads would otherwise compete with them.
+    Before each contender's turn the process sleeps for ``SETTLE_SECONDS``, so that the
+    previous contender's thread pool goes idle: torch's OpenMP threads and OpenBLAS's
+    spin for a while after their last call, and on two cores the next library's threads
+    would otherwise compete with them (on a 2-vCPU virtual machine that once made a
+    small torch GRU step 100x slower). The untimed run then warms the contender's caches.
     """
     for step in steps.values():
         for _ in range(warmup):
@@ -93,7 +97,8 @@ def interleaved_medians(steps: dict[str, Callable[[], None]], repeats: dict[str,
         for name, step in steps.items():
             if round_index >= repeats[name]:
                 continue
-            step()  # settle: see the docstring
+            time.sleep(SETTLE_SECONDS)  # settle: see the docstring
+            step()
             backend.synchronize(device)
             start = time.perf_counter()
             step()
@@ -464,24 +469,24 @@ CROSSOVER_SHAPES = [(8, 50, 16, 32), (64, 30, 2, 32), (32, 50, 32, 64), (32, 50,
 
 def crossover(repeats: int) -> list[dict]:
     """The fused layer's compiled whole time loop against its compiled steps with BLAS
-    products, over sizes around ``compiled_lstm.WHOLE_LOOP_MAX_MACS``."""
-    from lstmkit.nn import compiled_lstm  # noqa: PLC0415
+    products, over sizes around ``compiled.WHOLE_LOOP_MAX_MACS``."""
+    from lstmkit.nn import compiled  # noqa: PLC0415
 
     def forced(shape, limit):
         inner = lstmkit_fused_step(*shape, "cpu")
 
         def step():
-            saved = compiled_lstm.WHOLE_LOOP_MAX_MACS
-            compiled_lstm.WHOLE_LOOP_MAX_MACS = limit
+            saved = compiled.WHOLE_LOOP_MAX_MACS
+            compiled.WHOLE_LOOP_MAX_MACS = limit
             try:
                 inner()
             finally:
-                compiled_lstm.WHOLE_LOOP_MAX_MACS = saved
+                compiled.WHOLE_LOOP_MAX_MACS = saved
 
         return step
 
     rows = []
-    print(f"chosen: whole loop up to {compiled_lstm.WHOLE_LOOP_MAX_MACS} multiply-adds per step")
+    print(f"chosen: whole loop up to {compiled.WHOLE_LOOP_MAX_MACS} multiply-adds per step")
     for shape in CROSSOVER_SHAPES:
         batch, _, _, hidden = shape
         seconds = interleaved_medians({"whole loop": forced(shape, 1 << 62), "steps": forced(shape, 0)},
@@ -489,7 +494,7 @@ def crossover(repeats: int) -> list[dict]:
         macs = batch * hidden * 4 * hidden
         rows.append({"shape": shape, "macs_per_step": macs, "seconds": seconds,
                      "whole_over_steps": seconds["whole loop"] / seconds["steps"],
-                     "chosen": "whole loop" if macs <= compiled_lstm.WHOLE_LOOP_MAX_MACS else "steps"})
+                     "chosen": "whole loop" if macs <= compiled.WHOLE_LOOP_MAX_MACS else "steps"})
         print(f"  {shape}: {macs:>9} MACs/step  whole loop {seconds['whole loop'] * 1e3:8.2f} ms  "
               f"steps {seconds['steps'] * 1e3:8.2f} ms  ratio {rows[-1]['whole_over_steps']:.2f}  "
               f"(chosen: {rows[-1]['chosen']})")

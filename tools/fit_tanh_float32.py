@@ -5,7 +5,7 @@
 tanh(x) ≈ x · P(x²) / Q(x²) on |x| ≤ C (P of degree 6, Q of degree 3 with Q(0) = 1),
 fitted to tanh(x)/x by linearised least squares on relative error (Sanathanan-Koerner
 iterations), and ±1 beyond C, where float32 tanh rounds to ±1. Prints the
-coefficients in the form ``lstmkit/nn/compiled_lstm_kernels.py`` holds them, the fit's
+coefficients in the form ``lstmkit/nn/compiled_kernels.py`` holds them, the fit's
 relative error in float64, and the error of the float32 evaluation in units in the
 last place over a dense grid.
 """

@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import backend
 from ..autograd.function import Function
+from .compiled import kernels_for
 from .fused_lstm import constants, steps_batch_sizes
 
 
@@ -181,6 +182,10 @@ class GRULayer(Function):
         self.batch_sizes = steps_batch_sizes(batch_sizes, T, B)
         self.x = x = xp.ascontiguousarray(x)
         self.w_ih, self.w_hh, self.has_bias = weight_ih, weight_hh, bool(biases)
+        compiled = None if self.packed or backend.device_of(x) == "cuda" else kernels_for(dtype)
+        self.compiled = compiled if compiled is not None and compiled.whole_loop(B, H, gates=3) else None
+        if self.compiled is not None:
+            return self._forward_whole_loop(*biases)
         gi = xp.empty((T, B, 3 * H), dtype=dtype)
         xp.matmul(x.reshape(T * B, n_in), weight_ih.T, out=gi.reshape(T * B, 3 * H))
         if biases:
@@ -205,9 +210,43 @@ class GRULayer(Function):
         self.gates_hold_activations = True
         return (out if self.packed else hs[1:]), hs[T].copy()
 
+    def _forward_whole_loop(self, *biases):
+        """The forward pass as one compiled call (small sizes, CPU), products included."""
+        xp, x = backend.xp_of(self.x), self.x
+        T, B, _ = x.shape
+        H, dtype = self.w_hh.shape[1], self.w_hh.dtype
+        b_ih, b_hh = biases if biases else (xp.zeros(3 * H, dtype),) * 2
+        self.gi = xp.empty((T, B, 3 * H), dtype=dtype)
+        self.hn = xp.empty((T, B, H), dtype=dtype)
+        self.hs = hs = xp.empty((T + 1, B, H), dtype=dtype)
+        hs[0] = self.saved[1]
+        self.compiled.gru_forward_sequence(x, xp.ascontiguousarray(self.w_ih.T), b_ih, xp.ascontiguousarray(self.w_hh.T),
+                                           b_hh, self.gi, self.hn, hs, xp.empty(3 * H, dtype))
+        self.gates_hold_activations = True
+        return hs[1:], hs[T].copy()
+
+    def _backward_whole_loop(self, dy, dh_n):
+        """The backward pass as one compiled call (small sizes, CPU), products included."""
+        xp, needs = backend.xp_of(dy), self.needs_input_grad
+        dh = xp.array(dh_n, copy=True)
+        dx = xp.empty_like(self.x)
+        dw_ih_t, dw_hh_t = xp.zeros_like(self.w_ih.T), xp.zeros_like(self.w_hh.T)
+        db_ih, db_hh = xp.zeros((2, self.w_hh.shape[0]), dy.dtype)
+        self.gates_hold_activations = False
+        self.compiled.gru_backward_sequence(self.gi, self.x, self.hs, self.hn, xp.ascontiguousarray(dy),
+                                            xp.ascontiguousarray(self.w_ih), xp.ascontiguousarray(self.w_hh), dh, dx,
+                                            dw_ih_t, dw_hh_t, db_ih, db_hh, xp.empty((dy.shape[1], self.w_hh.shape[0]),
+                                                                                     dy.dtype), bool(needs[0]))
+        grads = [g if need else None for g, need in zip((dx, dh, dw_ih_t.T.copy(), dw_hh_t.T.copy()), needs, strict=False)]
+        if self.has_bias:
+            grads += [db_ih if needs[4] else None, db_hh if needs[5] else None]
+        return tuple(grads)
+
     def backward(self, dy, dh_n):
         if not self.gates_hold_activations:  # a second backward (retain_graph=True): redo forward
             self.forward(*self.saved, **self.params)
+        if self.compiled is not None:
+            return self._backward_whole_loop(dy, dh_n)
         xp = backend.xp_of(dy)
         gi, hs, hn, x = self.gi, self.hs, self.hn, self.x
         T, B, H = hn.shape

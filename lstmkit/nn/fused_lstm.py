@@ -38,7 +38,7 @@ from typing import Any
 
 from .. import backend
 from ..autograd.function import Function
-from .compiled_lstm import compiled_kernels
+from .compiled import kernels_for
 
 # --------------------------------------------------------------------------- gate layout
 
@@ -207,11 +207,11 @@ def kernel_steps(xp: Any) -> tuple[Callable[..., None], Callable[..., None]]:
 
 def step_functions(xp: Any, dtype: Any = None) -> tuple[Callable[..., None], Callable[..., None]]:
     """The gate arithmetic for arrays of ``xp`` and ``dtype``: CuPy kernels on a GPU,
-    the compiled steps of :mod:`.compiled_lstm` on the CPU where Numba is there, else
+    the compiled steps of :mod:`.compiled` on the CPU where Numba is there, else
     the reference."""
     if hasattr(xp, "ElementwiseKernel"):
         return kernel_steps(xp)
-    compiled = compiled_kernels(dtype) if dtype is not None else None
+    compiled = kernels_for(dtype) if dtype is not None else None
     if compiled is not None:
         return compiled.forward_step, compiled.backward_step
     return forward_step_reference, backward_step_reference
@@ -257,7 +257,7 @@ class LSTMLayer(Function):
         tanh_c = xp.empty((T, B, H), dtype=dtype)
         hs[0], cs[0] = h0, c0
         on_gpu = backend.device_of(x) == "cuda"
-        self.compiled = None if on_gpu else compiled_kernels(dtype)
+        self.compiled = None if on_gpu else kernels_for(dtype)
         self.whole_loop = self.compiled is not None and self.compiled.whole_loop(B, H)
         if self.whole_loop:  # small: one compiled call for every step, products included
             self.compiled.forward_sequence(x, xp.ascontiguousarray(w_ih_t), bias, w_hh_t, gates, hs, cs, tanh_c)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lstmkit as lk
-from lstmkit.nn import compiled_lstm, fused_lstm
+from lstmkit.nn import compiled, fused_lstm
 from lstmkit.nn.fused_lstm import LSTMLayer
 
 numba = pytest.importorskip("numba")  # the extra "fast"; CI installs it with the course
@@ -24,9 +24,9 @@ def cpu_path(request, monkeypatch):
     if path == "numpy":
         monkeypatch.setenv("LSTMKIT_COMPILED", "0")
     elif path.startswith("compiled steps"):
-        monkeypatch.setattr(compiled_lstm, "WHOLE_LOOP_MAX_MACS", 0)
+        monkeypatch.setattr(compiled, "WHOLE_LOOP_MAX_MACS", 0)
     else:
-        monkeypatch.setattr(compiled_lstm, "WHOLE_LOOP_MAX_MACS", 1 << 40)
+        monkeypatch.setattr(compiled, "WHOLE_LOOP_MAX_MACS", 1 << 40)
     return path
 
 
@@ -88,12 +88,12 @@ def test_compiled_paths_take_non_contiguous_inputs_and_leave_them_unchanged(cpu_
 
 
 def test_the_compiled_kernels_are_used_where_numba_is_and_not_when_disabled(monkeypatch):
-    kernels = compiled_lstm.compiled_kernels("float32")
+    kernels = compiled.kernels_for("float32")
     assert kernels is not None
     assert fused_lstm.step_functions(np, np.float32) == (kernels.forward_step, kernels.backward_step)
-    assert compiled_lstm.compiled_kernels("int64") is None
+    assert compiled.kernels_for("int64") is None
     monkeypatch.setenv("LSTMKIT_COMPILED", "0")
-    assert compiled_lstm.compiled_kernels("float32") is None
+    assert compiled.kernels_for("float32") is None
     assert fused_lstm.step_functions(np, np.float32) == (fused_lstm.forward_step_reference,
                                                          fused_lstm.backward_step_reference)
 
@@ -102,17 +102,17 @@ def test_a_failure_to_compile_falls_back_to_the_numpy_steps(monkeypatch):
     def broken(*_args):
         raise RuntimeError("no compiler here")
 
-    from lstmkit.nn import compiled_lstm_kernels
+    from lstmkit.nn import compiled_kernels
 
-    monkeypatch.setattr(compiled_lstm_kernels, "forward_sequence", broken)
-    monkeypatch.setattr(compiled_lstm, "_kernels_by_dtype", {})
-    assert compiled_lstm.compiled_kernels("float64") is None
+    monkeypatch.setattr(compiled_kernels, "forward_sequence", broken)
+    monkeypatch.setattr(compiled, "_kernels_by_dtype", {})
+    assert compiled.kernels_for("float64") is None
     for got, want in zip(_run(_layer_inputs("float64")), _reference("float64"), strict=True):
         np.testing.assert_allclose(got, want, **F64)
 
 
 def test_compiled_float32_tanh_is_within_six_ulp_and_exact_where_it_saturates():
-    from lstmkit.nn.compiled_lstm_kernels import tanh_of
+    from lstmkit.nn.compiled_kernels import tanh_of
 
     @numba.njit
     def tanh_all(x, out):
@@ -131,3 +131,30 @@ def test_compiled_float32_tanh_is_within_six_ulp_and_exact_where_it_saturates():
     tanh_all(special, out)
     np.testing.assert_array_equal(out[:-1], [0.0, -0.0, 1.0, -1.0, 1.0, 1.0, -1.0])
     assert np.signbit(out[1]) and np.isnan(out[-1])
+
+
+@pytest.mark.parametrize("dtype, tolerance", [("float64", F64), ("float32", dict(rtol=2e-5, atol=2e-6))])
+@pytest.mark.parametrize("bias", [True, False])
+def test_compiled_gru_whole_loop_gives_the_numpy_steps_outputs_and_gradients(dtype, tolerance, bias):
+    from lstmkit.nn.fused_gru import GRULayer
+
+    gen = np.random.default_rng(3)
+    T, B, n_in, H = 5, 3, 4, 6
+    shapes = [(T, B, n_in), (B, H), (3 * H, n_in), (3 * H, H)] + ([(3 * H,), (3 * H,)] if bias else [])
+    arrays = [gen.standard_normal(s).astype(dtype) for s in shapes]
+    weights = [gen.standard_normal(s).astype(dtype) for s in ((T, B, H), (B, H))]
+
+    def run():
+        inputs = [lk.tensor(a, requires_grad=True) for a in arrays]
+        out, h_n = GRULayer.apply(*inputs)
+        ((out * weights[0]).sum() + (h_n * weights[1]).sum()).backward()
+        return [out.numpy(), h_n.numpy()] + [t.grad for t in inputs]
+
+    assert compiled.kernels_for(dtype).whole_loop(B, H, gates=3)  # so run() takes the compiled loop
+    compiled_results = run()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LSTMKIT_COMPILED", "0")
+        numpy_results = run()
+    for got, want in zip(compiled_results, numpy_results, strict=True):
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(got, want, **tolerance)

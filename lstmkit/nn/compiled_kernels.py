@@ -1,4 +1,4 @@
-"""Numba kernels of the fused LSTM layer (imported by :mod:`.compiled_lstm` on first use).
+"""Numba kernels of the fused LSTM layer (imported by :mod:`.compiled` on first use).
 
 The conventions are the fused layer's (:mod:`lstmkit.nn.fused_lstm`): pre-activations
 of the sigmoid gates i, f, o arrive halved, so one ``tanh(z)/2 + 1/2`` gives σ for
@@ -183,3 +183,88 @@ def backward_sequence(gates, x, hs, cs, tanh_c, dy, w_ih, w_hh, dh, dc, dx, dw_i
         for b in range(B):
             for j in range(db.shape[0]):
                 db[j] += dz[b, j]
+
+
+# --------------------------------------------------------------------------- GRU (PyTorch's r, z, n)
+
+
+@numba.njit(error_model="numpy")
+def _gru_forward_row(gi, gh, h_prev, hn, h):
+    """One GRU row: gi (3H,) input pre-activations -> [r, z, n] in place; gh (3H,) the
+    recurrent ones; writes hn = gh_n (H,) and h = h_t (H,)."""
+    H = h.shape[0]
+    for j in range(2 * H):
+        gi[j] = tanh_of((gi[j] + gh[j]) * HALF) * HALF + HALF  # r, z = σ(·) = tanh(·/2)/2 + 1/2
+    r, z, n = gi[:H], gi[H : 2 * H], gi[2 * H :]
+    for k in range(H):
+        hn[k] = gh[2 * H + k]
+    for k in range(H):
+        n[k] = tanh_of(n[k] + r[k] * hn[k])  # n_t = tanh(W_in x + b_in + r (W_hn h + b_hn))
+    for k in range(H):
+        h[k] = n[k] + z[k] * (h_prev[k] - n[k])  # h_t = (1 - z) n + z h_{t-1}
+
+
+@numba.njit(error_model="numpy")
+def _gru_backward_row(acts, hn, h_prev, dh, dgh):
+    """One GRU row backwards: acts (3H,) [r, z, n] -> the input-side gradients [dr, dz, dn]
+    in place; dgh (3H,) the recurrent-side ones [dr, dz, dn r]; dh (H,): in, the whole
+    gradient of h_t; out, its part dh z that reaches h_{t-1} directly."""
+    H = dh.shape[0]
+    r, z, n = acts[:H], acts[H : 2 * H], acts[2 * H :]
+    for k in range(H):
+        d_n = dh[k] * (ONE - z[k]) * (ONE - n[k] * n[k])
+        d_z = dh[k] * (h_prev[k] - n[k]) * (z[k] * (ONE - z[k]))
+        d_r = d_n * hn[k] * (r[k] * (ONE - r[k]))
+        dgh[k], dgh[H + k], dgh[2 * H + k] = d_r, d_z, d_n * r[k]
+        dh[k] = dh[k] * z[k]
+        r[k], z[k], n[k] = d_r, d_z, d_n
+
+
+@numba.njit(**_JIT)
+def gru_forward_sequence(x, w_ih_t, b_ih, w_hh_t, b_hh, acts, hn, hs, gh):
+    """The whole forward pass of a GRU layer, products included.
+
+    x (T, B, in); w_ih_t (in, 3H), w_hh_t (H, 3H) transposed weights; b_ih, b_hh (3H,);
+    acts (T, B, 3H) filled with [r, z, n]; hn (T, B, H) with W_hn h_{t-1} + b_hn;
+    hs (T + 1, B, H) with hs[0] the initial state, filled; gh (3H,) scratch.
+    """
+    T, B, _ = x.shape
+    for t in range(T):
+        for b in range(B):
+            gi = acts[t, b]
+            gi[:] = b_ih
+            _accumulate(gi, x[t, b], w_ih_t)
+            gh[:] = b_hh
+            _accumulate(gh, hs[t, b], w_hh_t)
+            _gru_forward_row(gi, gh, hs[t, b], hn[t, b], hs[t + 1, b])
+
+
+@numba.njit(**_JIT)
+def gru_backward_sequence(acts, x, hs, hn, dy, w_ih, w_hh, dh, dx, dw_ih_t, dw_hh_t, db_ih, db_hh, dgh, want_dx):
+    """The whole backward pass of a GRU layer, products included.
+
+    acts (T, B, 3H) from the forward pass, overwritten with the input-side gradients;
+    x, hs, hn as in :func:`gru_forward_sequence`; dy (T, B, H); w_ih (3H, in), w_hh (3H, H);
+    dh (B, H): in, d h_n; out, d h_0; dx (T, B, in) filled when ``want_dx``;
+    dw_ih_t (in, 3H), dw_hh_t (H, 3H), db_ih, db_hh (3H,): zeroed by the caller,
+    accumulated; dgh (B, 3H) scratch.
+    """
+    T, B, _ = x.shape
+    for t in range(T - 1, -1, -1):
+        dgi = acts[t]
+        for b in range(B):
+            for k in range(dh.shape[1]):
+                dh[b, k] += dy[t, b, k]
+            _gru_backward_row(dgi[b], hn[t, b], hs[t, b], dh[b], dgh[b])
+            _accumulate(dh[b], dgh[b], w_hh)  # d h_{t-1} = dh z + dgh W_hh
+            if want_dx:
+                dx[t, b, :] = 0
+                _accumulate(dx[t, b], dgi[b], w_ih)
+        for k in range(x.shape[2]):
+            _accumulate(dw_ih_t[k], x[t, :, k], dgi)
+        for k in range(hs.shape[2]):
+            _accumulate(dw_hh_t[k], hs[t, :, k], dgh)
+        for b in range(B):
+            for j in range(db_ih.shape[0]):
+                db_ih[j] += dgi[b, j]
+                db_hh[j] += dgh[b, j]
