@@ -17,18 +17,22 @@ of pre-activations gives tanh(z/2) for i, f, o and tanh(z) for g, and one multip
 σ(z) for i, f, o and (g + 1)/2 for g: every pass runs over a contiguous row, and the
 backward pass reads all four slopes from one product a (1 - a), since 1 - g² = 4a(1 - a).
 
-The per-step gate arithmetic comes in two forms of identical semantics: the
-reference functions below (array-module ufuncs with ``out=``, used on the CPU and
-runnable on any backend) and CuPy ElementwiseKernels (one kernel launch per step,
-used on a GPU). ``tests/test_gpu_lstm.py`` compares them wherever a GPU is present.
+The per-step gate arithmetic comes in three forms of identical semantics: the
+reference functions below (array-module ufuncs with ``out=``, runnable on any backend),
+CuPy ElementwiseKernels (one kernel launch per step, used on a GPU;
+``tests/test_gpu_lstm.py`` compares them wherever a GPU is present) and, on the CPU
+where Numba is installed (``lstmkit[fast]``), the compiled kernels of
+:mod:`lstmkit.nn.compiled_kernels` (``tests/test_compiled.py`` compares them).
 
-Where the time goes on a CPU (``benchmarks/bench_lstm.py`` measures it): at batch 64,
-hidden 256 the matrix products are about 80 % of a training step, so the layer runs
-within about 1.2× of a bound that does nothing but those products. The rest is the
-gate arithmetic: about 27 ufunc calls a step, each a fraction of a microsecond of
-fixed cost, which is what dominates at small shapes. Calls on one gate's slice of a
-(B, 4H) row are strided and cost several times a whole-row call, which is why the
-activations run over whole rows.
+Where the time goes on a CPU (``benchmarks/bench_lstm.py`` measures it): a NumPy step
+of gate arithmetic is about 27 ufunc calls, each with a fixed cost of a fraction of a
+microsecond and each a pass over memory, which dominates at small shapes and, at
+1,000 steps, costs more per step than at 100. Compiled, the arithmetic of a step is
+one pass; at small sizes (up to ``compiled.WHOLE_LOOP_MAX_MACS`` multiply-adds per
+step) one compiled call runs the whole time loop with its products, so no BLAS call
+and no Python runs per step; at large sizes the matrix products (BLAS) are most of
+the time. Calls on one gate's slice of a (B, 4H) row are strided and cost several
+times a whole-row call, which is why the activations run over whole rows.
 """
 
 from __future__ import annotations
