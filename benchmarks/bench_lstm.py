@@ -272,31 +272,64 @@ def torch_usable(device: str) -> str:
 
 
 def peak_memory_mib(contender: str, shape: tuple[int, ...], device: str) -> float:
-    """Peak memory (MiB) one training step adds, measured in a fresh process.
+    """Peak memory (MiB) one training step adds, measured in a fresh process after one
+    warm-up step (so that compiling kernels and filling primitive caches do not count).
 
-    CPU: the peak resident set during the first step above the resident set just
+    CPU: the peak resident set during the second step above the resident set just
     before it (the kernel's peak counter is reset first through /proc/self/clear_refs,
     so a peak left by imports or set-up does not hide the step; where that is not
-    available, growth of ru_maxrss); GPU: the device memory pools' peak (CuPy) or
-    torch.cuda.max_memory_allocated.
+    available, growth of ru_maxrss); GPU: the peak of CuPy's pool allocations during
+    the step (a memory hook) or torch.cuda.max_memory_allocated above what was allocated
+    before it.
     """
     code = f"""
 import gc, resource, sys
 sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
 import bench_lstm as b
 step = b.CONTENDERS[{contender!r}](*{shape!r}, {device!r})
+step()  # first-call costs (compiling, caches of kernels and primitives) are not a step's memory
 gc.collect()
 def status_kib(field):
     for line in open("/proc/self/status"):
         if line.startswith(field + ":"):
             return int(line.split()[1])
-try:
+if {device!r} == "cuda" and {contender!r} in ("torch", "torch_gemm"):
+    import torch
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    before = torch.cuda.memory_allocated() / 1024
+    step()
+    torch.cuda.synchronize()
+    after = torch.cuda.max_memory_allocated() / 1024
+elif {device!r} == "cuda":
+    import cupy
+
+    class PeakHook(cupy.cuda.MemoryHook):
+        name = "bench_peak"
+
+        def __init__(self):
+            self.now = self.peak = 0
+
+        def malloc_postprocess(self, device_id, size, mem_size, mem_ptr, pmem_id):
+            self.now += mem_size
+            self.peak = max(self.peak, self.now)
+
+        def free_postprocess(self, device_id, mem_size, mem_ptr, pmem_id):
+            self.now -= mem_size
+
+    hook = PeakHook()
+    with hook:
+        step()
+        cupy.cuda.Device().synchronize()
+    before, after = 0, hook.peak / 1024
+else:
+  try:
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     before = status_kib("VmRSS")
     step()
     after = status_kib("VmHWM")
-except OSError:
+  except OSError:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     step()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
