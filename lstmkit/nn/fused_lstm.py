@@ -267,13 +267,13 @@ class LSTMLayer(Function):
             self.compiled.forward_sequence(x, xp.ascontiguousarray(w_ih_t), bias, w_hh_t, gates, hs, cs, tanh_c)
         else:
             xp.matmul(x.reshape(T * B, n_in), w_ih_t, out=gates.reshape(T * B, 4 * H))
-            if on_gpu:
+            if biases and on_gpu:
                 gates += bias  # one pass on a GPU; on the CPU it is added per step, in cache
             rec = xp.empty((B, 4 * H), dtype=dtype)
             forward_step, _ = step_functions(xp, dtype)
             for t in range(T):
                 xp.matmul(hs[t], w_hh_t, out=rec)
-                if not on_gpu:
+                if biases and not on_gpu:
                     xp.add(rec, bias, out=rec)
                 forward_step(gates[t], rec, cs[t], cs[t + 1], tanh_c[t], hs[t + 1])
         self.gates, self.hs, self.cs, self.tanh_c = gates, hs, cs, tanh_c
