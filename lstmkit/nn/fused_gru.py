@@ -230,7 +230,7 @@ class GRULayer(Function):
         xp, needs = backend.xp_of(dy), self.needs_input_grad
         dh = xp.array(dh_n, copy=True)
         dx = xp.empty_like(self.x)
-        dw_ih_t, dw_hh_t = xp.zeros_like(self.w_ih.T), xp.zeros_like(self.w_hh.T)
+        dw_ih_t, dw_hh_t = xp.zeros(self.w_ih.shape[::-1], dy.dtype), xp.zeros(self.w_hh.shape[::-1], dy.dtype)  # C order
         db_ih, db_hh = xp.zeros((2, self.w_hh.shape[0]), dy.dtype)
         self.gates_hold_activations = False
         self.compiled.gru_backward_sequence(self.gi, self.x, self.hs, self.hn, xp.ascontiguousarray(dy),

@@ -318,7 +318,7 @@ class LSTMLayer(Function):
         xp = backend.xp_of(dy)
         needs = self.needs_input_grad
         dx = xp.empty_like(self.x)
-        dw_ih_t, dw_hh_t = xp.zeros_like(self.w_ih.T), xp.zeros_like(self.w_hh.T)
+        dw_ih_t, dw_hh_t = xp.zeros(self.w_ih.shape[::-1], dy.dtype), xp.zeros(self.w_hh.shape[::-1], dy.dtype)  # C order
         db = xp.zeros(self.w_hh.shape[0], dy.dtype)
         self.compiled.backward_sequence(self.gates, self.x, self.hs, self.cs, self.tanh_c, dy,
                                         xp.ascontiguousarray(self.w_ih), xp.ascontiguousarray(self.w_hh),
