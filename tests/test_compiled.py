@@ -158,3 +158,20 @@ def test_compiled_gru_whole_loop_gives_the_numpy_steps_outputs_and_gradients(dty
     for got, want in zip(compiled_results, numpy_results, strict=True):
         assert got.dtype == np.dtype(dtype)
         np.testing.assert_allclose(got, want, **tolerance)
+
+
+def test_the_layers_hand_the_kernels_c_ordered_arrays_only():
+    """A strided or Fortran-ordered argument makes Numba compile a slower variant silently."""
+    from lstmkit import nn
+    from lstmkit.nn import compiled_kernels
+
+    x = lk.tensor(np.random.default_rng(4).standard_normal((4, 3, 2)), requires_grad=True)
+    for layer in (nn.LSTM(2, 5, dtype="float64"), nn.GRU(2, 5, dtype="float64")):
+        out, _ = layer(x)
+        out.sum().backward()
+    kernels = (compiled_kernels.forward_sequence, compiled_kernels.backward_sequence,
+               compiled_kernels.gru_forward_sequence, compiled_kernels.gru_backward_sequence)
+    for kernel in kernels:
+        for signature in kernel.signatures:
+            layouts = [arg.layout for arg in signature if isinstance(arg, numba.types.Array)]
+            assert set(layouts) == {"C"}, f"{kernel.__name__} compiled for layouts {layouts}"
