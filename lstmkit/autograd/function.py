@@ -93,56 +93,62 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors; returns a Tensor (or a tuple for multi-output ops)."""
-        _check_inputs(cls, inputs)
+        try:
+            arrays = [t._data for t in inputs]
+        except AttributeError:
+            raise _not_a_tensor(cls, inputs) from None
+        if len(inputs) > 1:
+            _check_devices(cls, inputs)
         fn = cls()
-        raw = fn.forward(*[t._data for t in inputs], **params)
+        raw = fn.forward(*arrays, **params)
         needs = tuple([t.requires_grad for t in inputs])
-        record = _grad_mode.enabled and True in needs
+        record = True in needs and _grad_mode.enabled
         wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
         if type(raw) is not tuple:  # one output: the common case, kept short
-            out = raw if backend.is_array(raw) else _as_array(raw, inputs)
+            out = raw if backend.is_array(raw) else _as_array(raw, arrays)
             tensor = wrap(out, record and out.dtype.kind == "f")
             if record:
-                fn._link(inputs, needs, (out,))
+                fn._link(inputs, needs, ((out.shape, out.dtype, backend.xp_of(out)),))
                 if tensor.requires_grad:
                     tensor._creator = fn
             return tensor
-        outputs = tuple(out if backend.is_array(out) else _as_array(out, inputs) for out in raw)
+        outputs = tuple([out if backend.is_array(out) else _as_array(out, arrays) for out in raw])
         # only floating-point results carry gradients (an integer cast ends the graph)
-        wrapped = tuple(wrap(out, record and out.dtype.kind == "f") for out in outputs)
+        wrapped = tuple([wrap(out, record and out.dtype.kind == "f") for out in outputs])
         if record:
-            fn._link(inputs, needs, outputs)
+            fn._link(inputs, needs, tuple([(out.shape, out.dtype, backend.xp_of(out)) for out in outputs]))
             for index, tensor in enumerate(wrapped):
                 if tensor.requires_grad:  # an integer output (max's indices) is a leaf
                     tensor._creator = fn
                     tensor._output_index = index
         return wrapped
 
-    def _link(self, inputs: tuple, needs: tuple[bool, ...], outputs: tuple) -> None:
-        """Make this op the graph's node between ``inputs`` and its output arrays."""
+    def _link(self, inputs: tuple, needs: tuple[bool, ...], output_meta: tuple) -> None:
+        """Make this op the graph's node between ``inputs`` and its outputs
+        (``output_meta``: each output's shape, dtype and array module)."""
         self.inputs = inputs
         self.needs_input_grad = needs
-        self.output_meta = tuple((out.shape, out.dtype, backend.xp_of(out)) for out in outputs)
+        self.output_meta = output_meta
         if self.saves_inputs:
             self.input_versions = tuple([t._version for t in inputs])
 
 
-def _as_array(value: Any, inputs: tuple) -> Any:
+def _as_array(value: Any, arrays: list) -> Any:
     """A NumPy reduction's scalar result as a 0-d array of the inputs' array module."""
-    return backend.xp_of(inputs[0]._data).asarray(value)
+    return backend.xp_of(arrays[0]).asarray(value)
 
 
-def _check_inputs(op: type, inputs: tuple) -> None:
-    """Every input is a Tensor, and all live on one device."""
-    for position, value in enumerate(inputs):
-        if not hasattr(value, "_from_array"):  # a Tensor (function.py need not import it)
-            raise TypeError(
-                f"{op.__name__}.apply takes lstmkit Tensors, but input {position} is a "
-                f"{type(value).__name__}. Wrap arrays and numbers first, e.g. "
-                f"{op.__name__}.apply(lk.tensor(x))."
-            )
-    if len(inputs) < 2:
-        return
+def _not_a_tensor(op: type, inputs: tuple) -> TypeError:
+    position, value = next((i, v) for i, v in enumerate(inputs) if not hasattr(v, "_data"))
+    return TypeError(
+        f"{op.__name__}.apply takes lstmkit Tensors, but input {position} is a "
+        f"{type(value).__name__}. Wrap arrays and numbers first, e.g. "
+        f"{op.__name__}.apply(lk.tensor(x))."
+    )
+
+
+def _check_devices(op: type, inputs: tuple) -> None:
+    """All inputs live on one device."""
     first = inputs[0].device
     for other in inputs[1:]:
         device = other.device

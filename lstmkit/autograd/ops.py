@@ -51,7 +51,7 @@ def broadcast_shapes(op: str, shape_a: tuple, shape_b: tuple) -> tuple:
 
 def sum_to(grad: Any, shape: tuple) -> Any:
     """Sum a broadcast gradient back down to ``shape`` (the input's shape)."""
-    if grad.shape == tuple(shape):
+    if grad.shape == shape or grad.shape == tuple(shape):
         return grad
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(
@@ -266,6 +266,9 @@ class MatMul(Function):
 
     def backward(self, grad):
         a, b = self.a, self.b
+        if a.ndim == 2 and b.ndim == 2:  # two matrices, the common case
+            return (grad @ b.T if self.needs_input_grad[0] else None,
+                    a.T @ grad if self.needs_input_grad[1] else None)
         if a.ndim == 1 and b.ndim == 1:  # a dot product: the output is 0-d
             return grad * b, grad * a
         a2 = a[None, :] if a.ndim == 1 else a
@@ -321,7 +324,7 @@ def stable_sigmoid(a: Any) -> Any:
     xp = backend.xp_of(a)
     e = xp.exp(-xp.abs(a))
     one = a.dtype.type(1) if a.dtype.kind == "f" else 1
-    return xp.where(a >= 0, one / (one + e), e / (one + e))
+    return xp.where(a >= 0, one, e) / (one + e)  # 1/(1+e) or e/(1+e), one division
 
 
 class Sigmoid(Function):
@@ -636,8 +639,9 @@ class Transpose(Function):
     saves_inputs = False
 
     def forward(self, a, axes=None):
-        if axes is None:
-            axes = tuple(reversed(range(a.ndim)))
+        if axes is None:  # every axis reversed (.T): always valid, its own inverse
+            self.axes = None
+            return a.T
         if sorted(ax % a.ndim for ax in axes) != list(range(a.ndim)) or len(axes) != a.ndim:
             raise ShapeError(
                 f"transpose: axes {tuple(axes)} are not a permutation of the {a.ndim} "
@@ -647,6 +651,8 @@ class Transpose(Function):
         return a.transpose(self.axes)
 
     def backward(self, grad):
+        if self.axes is None:
+            return (grad.T,)
         inverse = [0] * len(self.axes)
         for position, axis in enumerate(self.axes):
             inverse[axis] = position
@@ -684,6 +690,17 @@ class GetItem(Function):
         return (full,)
 
 
+def cut(array: Any, sizes: list[int], axis: int) -> tuple:
+    """``array`` cut along ``axis`` into consecutive pieces of ``sizes`` (views)."""
+    pieces, start = [], 0
+    index = [slice(None)] * array.ndim
+    for size in sizes:
+        index[axis] = slice(start, start + size)
+        pieces.append(array[tuple(index)])
+        start += size
+    return tuple(pieces)
+
+
 class Concat(Function):
     """Join tensors along an existing axis."""
 
@@ -694,10 +711,9 @@ class Concat(Function):
         if first.ndim == 0:
             raise ShapeError("concat: 0-d tensors have no axis to join along; use stack to make a new one.")
         (axis,) = normalize_axes("concat", axis, first.ndim, first.shape)
+        before, after = first.shape[:axis], first.shape[axis + 1 :]
         for other in arrays[1:]:
-            if other.ndim != first.ndim or any(
-                i != axis and x != y for i, (x, y) in enumerate(zip(first.shape, other.shape, strict=False))
-            ):
+            if other.ndim != first.ndim or other.shape[:axis] != before or other.shape[axis + 1 :] != after:
                 raise ShapeError(
                     f"concat: shapes {first.shape} and {other.shape} differ outside axis "
                     f"{axis}; every dimension but the one joined along must match."
@@ -707,13 +723,7 @@ class Concat(Function):
         return backend.xp_of(first).concatenate(arrays, axis=axis)
 
     def backward(self, grad):
-        grads, start = [], 0
-        for size in self.sizes:
-            index = [slice(None)] * grad.ndim
-            index[self.axis] = slice(start, start + size)
-            grads.append(grad[tuple(index)])
-            start += size
-        return tuple(grads)
+        return cut(grad, self.sizes, self.axis)
 
 
 class Split(Function):
@@ -723,13 +733,7 @@ class Split(Function):
 
     def forward(self, a, sizes, axis):
         self.axis = axis
-        pieces, start = [], 0
-        index = [slice(None)] * a.ndim
-        for size in sizes:
-            index[axis] = slice(start, start + size)
-            pieces.append(a[tuple(index)])
-            start += size
-        return tuple(pieces)
+        return cut(a, sizes, axis)
 
     def backward(self, *grads):
         return (backend.xp_of(grads[0]).concatenate(grads, axis=self.axis),)

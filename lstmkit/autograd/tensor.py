@@ -554,12 +554,12 @@ class Tensor:
         return Tensor._from_array(self.xp.asarray(self._data.any(axis=dim, keepdims=keepdim)))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=_raw_index(index, self.xp))
+        return ops.GetItem.apply(self, index=_raw_index(index, self))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value`` in place, as torch (under ``no_grad`` for a tensor that requires grad)."""
         values = self._inplace_values("x[index] = value", value)
-        self._write("x[index] = value", values, index=_raw_index(index, self.xp))
+        self._write("x[index] = value", values, index=_raw_index(index, self))
 
     # ------------------------------------------------------------------ elementwise
 
@@ -932,14 +932,14 @@ class ToDevice(Function):
 
 
 
-def _raw_index(index: Any, xp: Any) -> Any:
+def _raw_index(index: Any, indexed: Tensor) -> Any:
     """Replace Tensors and lists inside an index by arrays of the indexed tensor's module."""
     if isinstance(index, tuple):
-        return tuple(_raw_index(part, xp) for part in index)
+        return tuple([_raw_index(part, indexed) for part in index])
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return xp.asarray(index)
+        return indexed.xp.asarray(index)
     return index
 
 
