@@ -128,9 +128,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight.T + bias: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
-    y = x @ weight.T
-    return y if bias is None else y + bias
+    """x @ weight.T + bias: x (..., in), weight (out, in), bias (out,) -> (..., out), one node."""
+    if bias is None:
+        return ops.Linear.apply(x, x._lift(weight))
+    return ops.Linear.apply(x, x._lift(weight), x._lift(bias))
 
 
 # --------------------------------------------------------------------------- losses

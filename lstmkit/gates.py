@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from . import functional as F
 from .autograd.ops import ShapeError
 from .autograd.tensor import Tensor, concat
 
@@ -90,7 +91,7 @@ def _affine(gate: str, name: str, combined: Tensor, W: Tensor, b: Tensor, hidden
         )
     if b.shape != (hidden,):
         raise ShapeError(f"{gate}: b_{name} has shape {b.shape}; it must be (hidden,) = ({hidden},).")
-    return combined @ W.T + b
+    return F.linear(combined, W, b)  # combined @ W.T + b, one node on the tape
 
 
 def learn_gate(stm_prev: Tensor, event: Tensor, W_n: Tensor, b_n: Tensor, W_i: Tensor, b_i: Tensor) -> LearnGate:
@@ -172,7 +173,7 @@ def use_gate(
             raise ShapeError(f"use_gate: W_u has shape {W_u.shape}; it must be (hidden, hidden) = ({hidden}, {hidden}).")
         if b_u.shape != (hidden,):
             raise ShapeError(f"use_gate: b_u has shape {b_u.shape}; it must be (hidden,) = ({hidden},).")
-        U_t = (forget_output @ W_u.T + b_u).tanh()
+        U_t = F.linear(forget_output, W_u, b_u).tanh()  # tanh(W_u (LTM_{t-1} ⊙ f_t) + b_u)
     else:
         if ltm is None:
             raise TypeError(

@@ -285,6 +285,42 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+class Linear(Function):
+    """``x @ weight.T + bias`` as one node (torch's ``F.linear``); ``bias`` may be left out.
+
+    x (..., in), weight (out, in), bias broadcasting to (..., out) -> (..., out). The values
+    are those of the three separate ops; backward computes what their backward would.
+    """
+
+    def forward(self, x, weight, bias=None):
+        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ShapeError(
+                f"linear: input of shape {x.shape} and weight of shape {weight.shape} do not line up: "
+                "the weight must be (out_features, in_features) with in_features equal to the "
+                "input's last dimension."
+            )
+        self.x, self.weight = x, weight
+        out = x @ weight.T
+        if bias is None:
+            self.bias_shape = None
+            return out
+        broadcast_shapes("linear (bias)", out.shape, bias.shape)
+        self.bias_shape = bias.shape
+        return out + bias
+
+    def backward(self, grad):
+        x, weight = self.x, self.weight
+        needs = self.needs_input_grad
+        grads = (
+            grad @ weight if needs[0] else None,
+            # (xᵀ grad)ᵀ over every row: the product the separate matmul and transpose would form
+            (x.reshape(-1, x.shape[-1]).T @ grad.reshape(-1, weight.shape[0])).T if needs[1] else None,
+        )
+        if self.bias_shape is None:
+            return grads
+        return (*grads, sum_to(grad, self.bias_shape) if needs[2] else None)
+
+
 # --------------------------------------------------------------------------- elementwise
 
 

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from .. import backend, rng
+from .. import functional as F
 from ..autograd.tensor import Tensor
 from .arguments import check_size, resolve, resolve_dtype
 from .init import normal_parameter, uniform_parameter
@@ -40,9 +41,7 @@ class Linear(Module):
                 f"{self.out_features})."
             )
         rows = x if x.ndim == 2 else x.reshape(-1, self.in_features)  # one 2-D GEMM, also backward
-        y = rows @ self.weight.T
-        if self.bias is not None:
-            y = y + self.bias
+        y = F.linear(rows, self.weight, self.bias)  # rows @ weight.T + bias
         return y if x.ndim == 2 else y.reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
