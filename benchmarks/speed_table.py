@@ -26,6 +26,10 @@ def milliseconds(seconds: float) -> str:
     return f"{ms:.2f} ms" if ms < 10 else f"{ms:.1f} ms" if ms < 100 else f"{ms:.0f} ms"
 
 
+def mebibytes(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
 def lstm_table(result: dict) -> list[str]:
     """The bench_lstm.py rows: one line per shape."""
     lines = [
@@ -35,8 +39,8 @@ def lstm_table(result: dict) -> list[str]:
     ]
     for row in result["rows"]:
         s, memory = row["shape"], row.get("peak_step_memory_mib", {})
-        mem = (f"{memory['fused']:.0f} / {memory['torch']:.0f} MiB" if "fused" in memory and "torch" in memory
-               else "–")
+        mem = (f"{mebibytes(memory['fused'])} / {mebibytes(memory['torch'])} MiB"
+               if "fused" in memory and "torch" in memory else "–")
         cells = " | ".join(contender_cell(row, name) for name in ("gemm", "fused", "numpy", "cell", "torch"))
         lines.append(f"| {s['batch']}, {s['steps']}, {s['inputs']}, {s['hidden']} | {cells} | {mem} |")
     return lines
@@ -62,16 +66,29 @@ def conditions_line(result: dict) -> str:
             f"and {result.get('load_average_1min_after', 0):.2f} after.")
 
 
+LESSON_STEPS = {  # bench_lessons.py's row names -> what they are
+    "lesson8": "lesson 8: `SequenceRegressor` (nn.LSTM 2 → 32, Linear), adding problem T = 30, batch 64, Adam, clipping",
+    "lesson6_lstm": "lesson 6: nn.LSTM 8 → 16 + Linear, film task T = 20, batch 32, Adam",
+    "lesson6_gru": "lesson 6: nn.GRU 8 → 16 + Linear, same task",
+    "lesson6_cell": "lesson 6: `LSTMCell` gate by gate, unrolled (torch: its fused `LSTMCell`, unrolled)",
+}
+
+
 def lessons_table(result: dict) -> list[str]:
     """The bench_lessons.py rows: one line per lesson step."""
-    lines = ["| lesson step | lstmkit | torch | lstmkit ÷ torch |", "|---|---|---|---|"]
-    for row in result["rows"]:
+    lines = ["| one training step of | lstmkit | torch | lstmkit ÷ torch |", "|---|---|---|---|"]
+    for name, row in result["rows"].items():
         seconds = row["seconds"]
         lk, torch = seconds.get("lstmkit"), seconds.get("torch")
         ratio = f"{lk / torch:.2f}" if lk and torch else "–"
-        lines.append(f"| {row['name']} | {milliseconds(lk) if lk else '–'} | "
+        lines.append(f"| {LESSON_STEPS.get(name, name)} | {milliseconds(lk) if lk else '–'} | "
                      f"{milliseconds(torch) if torch else '–'} | {ratio} |")
     return lines
+
+
+def target_text(target: dict) -> str:
+    value = f"{target['ratio']:.2f}" if "ratio" in target else f"{target['seconds']:.1f} s"
+    return f"{target['target']}: {value} ({'met' if target['met'] else 'not met'})"
 
 
 def table() -> str:
@@ -84,13 +101,14 @@ def table() -> str:
     lessons_file = RESULTS / "lessons-cpu.json"
     if lessons_file.exists():
         lessons = json.loads(lessons_file.read_text())
-        parts += ["", "One training step of the lessons' own models and settings (bench_lessons.py, "
-                  f"measured on {lessons['date']}):", "", *lessons_table(lessons)]
+        parts += ["", "The lessons' own models and settings (`benchmarks/bench_lessons.py`, measured on "
+                  f"{lessons['date'][:10]}, load average "
+                  f"{lessons.get('conditions', {}).get('load_average_1min', 0):.2f} before and "
+                  f"{lessons.get('load_average_1min_after', 0):.2f} after):", "", *lessons_table(lessons)]
     targets = lstm.get("targets", []) + (json.loads(lessons_file.read_text()).get("targets", [])
                                          if lessons_file.exists() else [])
     if targets:
-        parts += ["", "Targets in that run: " + "; ".join(
-            f"{t['target']}: {t['ratio']:.2f} ({'met' if t['met'] else 'not met'})" for t in targets) + "."]
+        parts += ["", "Targets in these runs: " + "; ".join(target_text(t) for t in targets) + "."]
     return "\n".join(parts)
 
 

@@ -26,8 +26,8 @@ where Numba is installed (``lstmkit[fast]``), the compiled kernels of
 
 Where the time goes on a CPU (``benchmarks/bench_lstm.py`` measures it): a NumPy step
 of gate arithmetic is about 27 ufunc calls, each with a fixed cost of a fraction of a
-microsecond and each a pass over memory, which dominates at small shapes and, at
-1,000 steps, costs more per step than at 100. Compiled, the arithmetic of a step is
+microsecond and each a pass over memory, which dominates at small shapes (and puts
+the NumPy steps at about 1.5x the GEMM-only bound at large ones). Compiled, the arithmetic of a step is
 one pass; at small sizes (up to ``compiled.WHOLE_LOOP_MAX_MACS`` multiply-adds per
 step) one compiled call runs the whole time loop with its products, so no BLAS call
 and no Python runs per step; at large sizes the matrix products (BLAS) are most of
