@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import backend
 from .function import Function, no_grad
 
 
@@ -68,10 +69,9 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
             if output_grads is None:  # no path from root leads through this Function
                 continue
             if len(output_grads) > 1:  # an output nothing depended on gets zeros
-                output_grads = [g if g is not None else _zeros_like_meta(meta)
-                                for g, meta in zip(output_grads, fn.output_meta, strict=True)]
-            if fn.saves_inputs:
-                _check_versions(fn)
+                output_grads = _fill_missing(output_grads, fn.output_meta)
+            if fn.saves_inputs and tuple([t._version for t in fn.inputs]) != fn.input_versions:
+                _refuse_changed_inputs(fn)
             input_grads = fn.backward(*output_grads)
             if type(input_grads) is not tuple:
                 input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
@@ -95,11 +95,11 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                     slots = pending[id(creator)] = [None] * len(creator.output_meta)
                 index = tensor._output_index
                 slots[index] = g if slots[index] is None else slots[index] + g
-            if not retain_graph:
-                _free(fn)
+            if not retain_graph:  # drop what fn saved; its inputs stay, so the graph can still be drawn
+                fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "freed": True}
 
 
-def _check_versions(fn: Function) -> None:
+def _refuse_changed_inputs(fn: Function) -> None:
     """Refuse to differentiate through values that were changed in place after the op saved them."""
     saved = fn.input_versions
     for position, (tensor, version) in enumerate(zip(fn.inputs, saved, strict=True)):
@@ -124,14 +124,9 @@ def _accumulate_leaf(tensor: Any, grad: Any) -> None:
         tensor.grad += grad
 
 
-def _zeros_like_meta(meta: tuple) -> Any:
-    """Zeros standing in for the gradient of an output nothing depended on."""
-    shape, dtype, xp = meta
-    return xp.zeros(shape, dtype=dtype)
-
-
-def _free(fn: Function) -> None:
-    """Drop the arrays a Function saved for backward; mark it so that a second backward
-    through it fails clearly. Its inputs stay, so the graph can still be drawn."""
-    # input_versions go too: nothing is saved any more
-    fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "freed": True}
+def _fill_missing(output_grads: list, output_meta: tuple) -> list:
+    """Zeros standing in for the gradients of outputs nothing depended on (at least one arrived,
+    and its array module is the one the zeros belong to)."""
+    xp = backend.xp_of(next(g for g in output_grads if g is not None))
+    return [g if g is not None else xp.zeros(shape, dtype=dtype)
+            for g, (shape, dtype) in zip(output_grads, output_meta, strict=True)]

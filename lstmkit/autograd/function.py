@@ -108,7 +108,7 @@ class Function:
             out = raw if backend.is_array(raw) else _as_array(raw, arrays)
             tensor = wrap(out, record and out.dtype.kind == "f")
             if record:
-                fn._link(inputs, needs, ((out.shape, out.dtype, backend.xp_of(out)),))
+                fn._link(inputs, needs, ((out.shape, out.dtype),))
                 if tensor.requires_grad:
                     tensor._creator = fn
             return tensor
@@ -116,7 +116,7 @@ class Function:
         # only floating-point results carry gradients (an integer cast ends the graph)
         wrapped = tuple([wrap(out, record and out.dtype.kind == "f") for out in outputs])
         if record:
-            fn._link(inputs, needs, tuple([(out.shape, out.dtype, backend.xp_of(out)) for out in outputs]))
+            fn._link(inputs, needs, tuple([(out.shape, out.dtype) for out in outputs]))
             for index, tensor in enumerate(wrapped):
                 if tensor.requires_grad:  # an integer output (max's indices) is a leaf
                     tensor._creator = fn
@@ -125,7 +125,7 @@ class Function:
 
     def _link(self, inputs: tuple, needs: tuple[bool, ...], output_meta: tuple) -> None:
         """Make this op the graph's node between ``inputs`` and its outputs
-        (``output_meta``: each output's shape, dtype and array module)."""
+        (``output_meta``: each output's shape and dtype)."""
         self.inputs = inputs
         self.needs_input_grad = needs
         self.output_meta = output_meta

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import gates
-from ..autograd.tensor import Tensor, concat, zeros
+from .. import backend, gates
+from ..autograd.function import Function
+from ..autograd.ops import cut
+from ..autograd.tensor import Tensor, zeros
 from .arguments import check_size, recurrent_bound, resolve, resolve_dtype
 from .init import uniform_parameter
 from .module import Module
@@ -37,6 +39,36 @@ def add_forget_bias(bias_ih: Any, bias_hh: Any, hidden_size: int, forget_bias: f
         rows = slice(hidden_size, 2 * hidden_size)
         bias_ih[rows] += forget_bias / 2
         bias_hh[rows] += forget_bias / 2
+
+
+class GateBlocks(Function):
+    """PyTorch's stacked parameters cut into the course's per-gate blocks, as one node on the tape.
+
+    weight_hh (4H, H), weight_ih (4H, in) [, bias_ih, bias_hh (4H,)] -> the rows of
+    ``[weight_hh | weight_ih]`` for each gate, four (H, H + in) blocks in PyTorch's order
+    i, f, g, o, then (with biases) the same rows of ``bias_ih + bias_hh``, four (H,) blocks.
+    The values are those of ``concat``, ``split`` and ``+``; backward puts each block's
+    gradient back in its place.
+    """
+
+    saves_inputs = False
+
+    def forward(self, weight_hh, weight_ih, *biases):
+        xp = backend.xp_of(weight_hh)
+        hidden = self.hidden = weight_hh.shape[1]
+        blocks = cut(xp.concatenate([weight_hh, weight_ih], axis=1), [hidden] * 4, 0)
+        if biases:
+            blocks += cut(biases[0] + biases[1], [hidden] * 4, 0)
+        return blocks
+
+    def backward(self, *grads):
+        xp = backend.xp_of(grads[0])
+        joined = xp.concatenate(grads[:4], axis=0)  # (4H, H + in), rows back in gate order
+        weight_grads = (joined[:, : self.hidden], joined[:, self.hidden :])
+        if len(grads) == 4:
+            return weight_grads
+        bias = xp.concatenate(grads[4:])
+        return (*weight_grads, bias, bias)  # b = b_ih + b_hh: both receive the whole gradient
 
 
 class LSTMCell(Module):
@@ -78,14 +110,12 @@ class LSTMCell(Module):
         (b_ih + b_hh), and for the article variant W_u (H, H), b_u (H,). Built with
         Tensor ops, so gradients flow back into the parameters.
         """
-        H = self.hidden_size
-        # [weight_hh | weight_ih] (4H, H + in), cut into one (H, H + in) block of rows per gate
-        blocks = concat([self.weight_hh, self.weight_ih], axis=1).split(H)
-        biases = (self.bias_ih + self.bias_hh).split(H) if self.bias_ih is not None else None
+        has_bias = self.bias_ih is not None
+        blocks = GateBlocks.apply(self.weight_hh, self.weight_ih, *((self.bias_ih, self.bias_hh) if has_bias else ()))
         weights: dict[str, Tensor] = {}
         for name, block in GATE_ROWS.items():
             weights[f"W_{name}"] = blocks[block]
-            weights[f"b_{name}"] = biases[block] if biases is not None else self._zero_bias()
+            weights[f"b_{name}"] = blocks[4 + block] if has_bias else self._zero_bias()
         if self.variant == "article":
             weights["W_u"] = self.weight_u
             weights["b_u"] = self.bias_u if self.bias_u is not None else self._zero_bias()
