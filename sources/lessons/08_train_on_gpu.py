@@ -1,11 +1,10 @@
 # %% [markdown]
 # # Lesson 8 · Training for real, on a GPU when you have one
 #
-# *Time to run all cells, measured on a 2-core CPU: 21 s with the short runs on a quiet
-# machine (196 s on a busy one); the full runs took more than 20 minutes on the busy
-# machine (the measurement was stopped there). Choose the short runs with `RUN =
-# "short"` in the first code cell. Each training cell shows a progress bar and a live
-# loss plot. A GPU time was not measured.*
+# *Time to run all cells, measured on a 2-core CPU shared with other jobs (load average
+# about 2): 40 to 70 s with the short runs, 5.5 minutes (322 s) with the full runs. Choose the
+# short runs with `RUN = "short"` in the first code cell. Each training cell shows a
+# progress bar and a live loss plot. A GPU time was not measured.*
 #
 # Everything so far ran the **readable path**: every gate an operation on the autograd
 # tape, easy to inspect, slow. Real training uses `lstmkit.nn.LSTM`, the **fast path**:
