@@ -304,8 +304,10 @@ class Linear(Function):
         if bias is None:
             self.bias_shape = None
             return out
-        broadcast_shapes("linear (bias)", out.shape, bias.shape)
         self.bias_shape = bias.shape
+        if broadcast_shapes("linear (bias)", out.shape, bias.shape) == out.shape and bias.dtype == out.dtype:
+            out += bias  # the product is ours: add in place (the same values as out + bias)
+            return out
         return out + bias
 
     def backward(self, grad):
@@ -746,7 +748,10 @@ class Concat(Function):
         first = arrays[0]
         if first.ndim == 0:
             raise ShapeError("concat: 0-d tensors have no axis to join along; use stack to make a new one.")
-        (axis,) = normalize_axes("concat", axis, first.ndim, first.shape)
+        if type(axis) is int and -first.ndim <= axis < first.ndim:  # the common case, checked at once
+            axis %= first.ndim
+        else:
+            (axis,) = normalize_axes("concat", axis, first.ndim, first.shape)
         before, after = first.shape[:axis], first.shape[axis + 1 :]
         for other in arrays[1:]:
             if other.ndim != first.ndim or other.shape[:axis] != before or other.shape[axis + 1 :] != after:

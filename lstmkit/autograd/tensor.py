@@ -1136,7 +1136,7 @@ def _as_tensors(op: str, tensors: Iterable[Any]) -> list[Tensor]:
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: needs at least one tensor, got an empty list.")
-    first = next((t for t in tensors if isinstance(t, Tensor)), None)
+    first = tensors[0] if isinstance(tensors[0], Tensor) else next((t for t in tensors if isinstance(t, Tensor)), None)
     if first is None:
         return [tensor(t) for t in tensors]
     return [first._lift(t) for t in tensors]
