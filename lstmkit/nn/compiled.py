@@ -27,7 +27,7 @@ from .. import backend
 #: at most this many multiply-adds per step in the recurrent product (batch · hidden · gates · hidden),
 #: one compiled call runs the whole time loop, the product included; above it BLAS does the
 #: product (crossover measured with benchmarks/bench_lstm.py --crossover)
-WHOLE_LOOP_MAX_MACS = 1 << 22
+WHOLE_LOOP_MAX_MACS = 1 << 18
 
 
 @dataclass(frozen=True)
