@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -45,7 +44,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lstm import conditions, interleaved_medians, machine_description, torch_usable  # noqa: E402
+from bench_lstm import (  # noqa: E402
+    conditions,
+    interleaved_medians,
+    machine_description,
+    report_and_save,
+    torch_usable,
+)
 
 import lstmkit as lk  # noqa: E402
 import lstmkit.functional as F  # noqa: E402
@@ -341,14 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         for what, seconds in training.items():
             print(f"  {what:16}{seconds:8.1f} s")
     result["targets"] = check_targets(result)
-    print()
-    for check in result["targets"]:
-        figure = f"{check['ratio']:.2f}" if "ratio" in check else f"{check['seconds']:.1f} s"
-        print(f"  {'met    ' if check['met'] else 'NOT met'}  {check['target']}: {figure}")
-    out = args.out or RESULTS / f"lessons-{device}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"\nresults written to {out}")
+    report_and_save(result, args.out or RESULTS / f"lessons-{device}.json")
     return 0
 
 
