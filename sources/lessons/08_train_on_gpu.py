@@ -1,9 +1,10 @@
 # %% [markdown]
 # # Lesson 8 · Training for real, on a GPU when you have one
 #
-# *Time to run all cells, measured on a 2-core CPU shared with other jobs (load average
-# about 2): 40 to 70 s with the short runs, 5.5 minutes (322 s) with the full runs. Choose the
-# short runs with `RUN = "short"` in the first code cell. Each training cell shows a
+# *Time to run all cells, measured on a quiet 2-core CPU with one BLAS thread: 18 s with
+# the short runs, under 2 minutes (107 s) with the full runs; on a machine shared with
+# other jobs (load average about 2, two BLAS threads) 40 to 70 s and 5.5 minutes. Choose
+# the short runs with `RUN = "short"` in the first code cell. Each training cell shows a
 # progress bar and a live loss plot. A GPU time was not measured.*
 #
 # Everything so far ran the **readable path**: every gate an operation on the autograd
