@@ -35,8 +35,6 @@ with the conditions (BLAS, threads, load average). On a machine that pins
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -47,8 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lstm import (  # noqa: E402
     conditions,
     interleaved_medians,
-    machine_description,
     report_and_save,
+    result_header,
     torch_usable,
 )
 
@@ -272,18 +270,7 @@ def run(device: str, repeats: int, warmup: int, workloads: list[str]) -> dict:
             row["ratio_to_torch"] = {who: s / seconds["torch"] for who, s in seconds.items()}
         rows[name] = row
         print_row(name, row)
-    result = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine_description(device),
-        "device": device,
-        "dtype": "float32",
-        "repeats": repeats,
-        "torch": torch_reason or __import__("torch").__version__,
-        "numpy": np.__version__,
-        "conditions": before,
-        "load_average_1min_after": os.getloadavg()[0],
-        "rows": rows,
-    }
+    result = {**result_header(device, repeats, torch_reason, before), "rows": rows}
     cell = rows.get("lesson6_cell", {}).get("seconds", {})
     if "lstmkit" in cell and "lstmkit_article" in cell:
         result["lesson6_training_seconds"] = {

@@ -446,6 +446,16 @@ def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], w
         rows.append(row)
         print_row(row)
     return {
+        **result_header(device, repeats, torch_reason, before),
+        "rows": rows,
+        "per_op_overhead_us": per_op_overhead_us(repeats) if device == "cpu" else None,
+    }
+
+
+def result_header(device: str, repeats: int, torch_reason: str, before: dict) -> dict:
+    """What every results file says about its run: when, where, which versions, and the
+    conditions (``before``, from :func:`conditions`) with the load average after."""
+    return {
         "date": datetime.date.today().isoformat(),
         "machine": machine_description(device),
         "device": device,
@@ -455,8 +465,6 @@ def run(device: str, repeats: int, warmup: int, shapes: list[tuple[int, ...]], w
         "numpy": np.__version__,
         "conditions": before,
         "load_average_1min_after": os.getloadavg()[0],
-        "rows": rows,
-        "per_op_overhead_us": per_op_overhead_us(repeats) if device == "cpu" else None,
     }
 
 
