@@ -47,7 +47,8 @@ class CompiledKernels:
         return batch * hidden * gates * hidden <= WHOLE_LOOP_MAX_MACS
 
 
-_kernels_by_dtype: dict[str, CompiledKernels | None] = {}
+#: dtype as asked for (a dtype, a type or a name) -> its kernels, or None where there are none
+_kernels_by_dtype: dict[Any, CompiledKernels | None] = {}
 
 
 def kernels_for(dtype: Any) -> CompiledKernels | None:
@@ -55,15 +56,21 @@ def kernels_for(dtype: Any) -> CompiledKernels | None:
     when Numba is missing, disabled (``LSTMKIT_COMPILED=0``) or fails to compile."""
     if os.environ.get("LSTMKIT_COMPILED", "1") == "0":
         return None
+    if dtype not in _kernels_by_dtype:  # once per dtype: the layers ask at every call
+        name = _float_name(dtype)
+        if name is not None and name not in _kernels_by_dtype:
+            _kernels_by_dtype[name] = _compile(name)
+        _kernels_by_dtype[dtype] = _kernels_by_dtype[name] if name is not None else None
+    return _kernels_by_dtype[dtype]
+
+
+def _float_name(dtype: Any) -> str | None:
+    """"float32" or "float64" for those dtypes however named, else None."""
     try:
         name = backend.array_module("cpu").dtype(dtype).name
     except TypeError:
         return None
-    if name not in ("float32", "float64"):
-        return None
-    if name not in _kernels_by_dtype:
-        _kernels_by_dtype[name] = _compile(name)
-    return _kernels_by_dtype[name]
+    return name if name in ("float32", "float64") else None
 
 
 def _compile(dtype_name: str) -> CompiledKernels | None:
