@@ -16,7 +16,8 @@ use factor (sigmoid)       V_t                     output gate o_t
 
 Every gate first joins the previous Short Term Memory and the Event into one
 vector ``[STM_{t-1}, E_t]`` (STM first), multiplies it by its weight matrix and
-adds its bias. With ``hidden`` memory units and ``event`` input features, every
+adds its bias (:func:`lstm_step` makes the join once and hands it to all three gates
+that read it). With ``hidden`` memory units and ``event`` input features, every
 weight matrix ``W_n, W_i, W_f, W_v`` is ``(hidden, hidden + event)``, every bias
 ``(hidden,)``; the article's extra ``W_u`` is ``(hidden, hidden)``. Tensors may carry
 a leading batch dimension: ``stm_prev (batch, hidden)``, ``event (batch, event)``.
@@ -94,24 +95,41 @@ def _affine(gate: str, name: str, combined: Tensor, W: Tensor, b: Tensor, hidden
     return F.linear(combined, W, b)  # combined @ W.T + b, one node on the tape
 
 
-def learn_gate(stm_prev: Tensor, event: Tensor, W_n: Tensor, b_n: Tensor, W_i: Tensor, b_i: Tensor) -> LearnGate:
+def _joined(stm_prev: Tensor, event: Tensor, combined: Tensor | None, gate: str) -> Tensor:
+    """``combined`` when the caller already joined [STM_{t-1}, E_t] (as lstm_step does), else the join."""
+    if combined is None:
+        return join_stm_event(stm_prev, event, gate)
+    expected = (*stm_prev.shape[:-1], stm_prev.shape[-1] + event.shape[-1])
+    if combined.shape != expected:
+        raise ShapeError(
+            f"{gate}: combined has shape {combined.shape}, but [STM, E] of stm_prev {stm_prev.shape} and "
+            f"event {event.shape} is {expected}; pass join_stm_event(stm_prev, event), or leave combined out."
+        )
+    return combined
+
+
+def learn_gate(stm_prev: Tensor, event: Tensor, W_n: Tensor, b_n: Tensor, W_i: Tensor, b_i: Tensor,
+               *, combined: Tensor | None = None) -> LearnGate:
     """What to learn from this Event: N_t ⊙ i_t.
 
     stm_prev (batch, hidden), event (batch, event) -> output, N_t, i_t (batch, hidden).
+    ``combined``: [STM_{t-1}, E_t] when already joined (:func:`lstm_step` joins once for all gates).
     """
-    combined = join_stm_event(stm_prev, event, "learn_gate")
+    combined = _joined(stm_prev, event, combined, "learn_gate")
     hidden = stm_prev.shape[-1]
     N_t = _affine("learn_gate", "n", combined, W_n, b_n, hidden).tanh()
     i_t = _affine("learn_gate", "i", combined, W_i, b_i, hidden).sigmoid()
     return LearnGate(N_t * i_t, N_t, i_t)
 
 
-def forget_gate(stm_prev: Tensor, event: Tensor, ltm_prev: Tensor, W_f: Tensor, b_f: Tensor) -> ForgetGate:
+def forget_gate(stm_prev: Tensor, event: Tensor, ltm_prev: Tensor, W_f: Tensor, b_f: Tensor,
+                *, combined: Tensor | None = None) -> ForgetGate:
     """What to keep of the old Long Term Memory: LTM_{t-1} ⊙ f_t.
 
     stm_prev, ltm_prev (batch, hidden), event (batch, event) -> output, f_t (batch, hidden).
+    ``combined``: [STM_{t-1}, E_t] when already joined, as for :func:`learn_gate`.
     """
-    combined = join_stm_event(stm_prev, event, "forget_gate")
+    combined = _joined(stm_prev, event, combined, "forget_gate")
     hidden = stm_prev.shape[-1]
     if ltm_prev.shape != stm_prev.shape:
         raise ShapeError(
@@ -143,6 +161,7 @@ def use_gate(
     W_u: Tensor | None = None,
     b_u: Tensor | None = None,
     ltm: Tensor | None = None,
+    combined: Tensor | None = None,
 ) -> UseGate:
     """The new Short Term Memory, STM_t = U_t ⊙ V_t, in one of two variants.
 
@@ -157,10 +176,11 @@ def use_gate(
       and has no weights of its own, so this step's learning reaches STM_t at once.
 
     Shapes: stm_prev (batch, hidden), event (batch, event) -> output, U_t, V_t (batch, hidden).
+    ``combined``: [STM_{t-1}, E_t] when already joined, as for :func:`learn_gate`.
     """
     if variant not in VARIANTS:
         raise ValueError(f"use_gate: variant must be 'article' or 'standard', got {variant!r}.")
-    combined = join_stm_event(stm_prev, event, "use_gate")
+    combined = _joined(stm_prev, event, combined, "use_gate")
     hidden = stm_prev.shape[-1]
     V_t = _affine("use_gate", "v", combined, W_v, b_v, hidden).sigmoid()
     if variant == "article":
@@ -207,12 +227,13 @@ def lstm_step(
             "(nn.LSTMCell.gate_weights() returns such a dict)."
         )
     w = weights
-    learn = learn_gate(stm_prev, event, w["W_n"], w["b_n"], w["W_i"], w["b_i"])
-    forget = forget_gate(stm_prev, event, ltm_prev, w["W_f"], w["b_f"])
+    combined = join_stm_event(stm_prev, event, "lstm_step")  # the three gates read the same [STM, E]
+    learn = learn_gate(stm_prev, event, w["W_n"], w["b_n"], w["W_i"], w["b_i"], combined=combined)
+    forget = forget_gate(stm_prev, event, ltm_prev, w["W_f"], w["b_f"], combined=combined)
     ltm = remember_gate(forget.output, learn.output)
     if variant == "article":
         use = use_gate(stm_prev, event, w["W_v"], w["b_v"], variant="article",
-                       forget_output=forget.output, W_u=w["W_u"], b_u=w["b_u"])
+                       forget_output=forget.output, W_u=w["W_u"], b_u=w["b_u"], combined=combined)
     else:
-        use = use_gate(stm_prev, event, w["W_v"], w["b_v"], variant=variant, ltm=ltm)
+        use = use_gate(stm_prev, event, w["W_v"], w["b_v"], variant=variant, ltm=ltm, combined=combined)
     return LSTMStep(use.output, ltm, learn.N_t, learn.i_t, learn.output, forget.f_t, forget.output, use.U_t, use.V_t)

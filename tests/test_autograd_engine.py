@@ -174,3 +174,28 @@ def test_apply_on_arrays_says_to_wrap_them():
 def test_split_accepts_numpy_integers():
     pieces = lk.split(lk.tensor(np.arange(4.0)), np.int64(2))
     assert [p.shape for p in pieces] == [(2,), (2,)]
+
+
+def test_a_backward_that_fails_part_way_changes_no_gradient():
+    """Leaves receive their gradients only after the whole walk has succeeded."""
+    w = lk.tensor([1.0, 2.0], requires_grad=True, dtype="float64")
+    v = lk.tensor([3.0, 4.0], requires_grad=True, dtype="float64")
+    w.grad = np.array([10.0, 10.0])
+    hidden = v * 2
+    squares = hidden * hidden  # mul saves `hidden` for its gradient
+    loss = squares.sum() + (w * 3).sum()  # w's branch is newer, so backward reaches it first
+    with lk.no_grad():
+        hidden.add_(1.0)  # changed in place after mul saved it: backward must refuse
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    np.testing.assert_array_equal(w.grad, [10.0, 10.0])
+    assert v.grad is None
+
+
+def test_nodes_are_numbered_after_the_nodes_that_made_their_inputs():
+    x = lk.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 2
+    b = a.tanh() + a
+    order = lk.autograd.engine.topological_order(b.grad_fn)
+    assert [fn.name for fn in order] == ["mul", "tanh", "add"]
+    assert all(earlier.sequence < later.sequence for earlier, later in zip(order, order[1:], strict=False))

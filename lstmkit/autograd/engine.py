@@ -1,17 +1,22 @@
 """Reverse-mode backpropagation over the graph of Functions, without recursion.
 
-The graph is walked twice, both times with an explicit stack, so an LSTM unrolled
-over thousands of steps (a graph far deeper than Python's recursion limit) is fine:
+Every Function is numbered as it joins the graph (``Function.sequence``), after the
+Functions that made its inputs. Backward keeps the Functions that have gradients
+waiting in a heap and always takes the newest one, so each is visited after
+everything that depends on it (torch's engine works the same way). There is no
+recursion, so an LSTM unrolled over thousands of steps (a graph far deeper than
+Python's recursion limit) is fine.
 
-1. a depth-first walk from the output lists every Function in topological order;
-2. the Functions are visited in reverse order; each receives the summed gradient
-   of its outputs and hands one gradient to each input. Leaves (tensors made by the
-   user) accumulate into ``.grad`` with ``+=``, so a tensor used twice gets both
-   contributions, and so do repeated ``backward()`` calls until ``zero_grad()``.
+Each Function receives the summed gradient of its outputs and hands one gradient
+to each input. Leaves (tensors made by the user) accumulate into ``.grad`` with
+``+=``, so a tensor used twice gets both contributions, and so do repeated
+``backward()`` calls until ``zero_grad()``. They receive their gradients only once
+the whole walk has succeeded: a backward that fails part way changes no ``.grad``.
 """
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from .. import backend
@@ -23,24 +28,16 @@ class GraphFreedError(RuntimeError):
 
 
 def topological_order(root_fn: Function) -> list[Function]:
-    """Every Function that ``root_fn`` depends on, inputs before outputs."""
-    _refuse_freed(root_fn)
-    order: list[Function] = []
-    visited: set[int] = {id(root_fn)}
-    stack = [(root_fn, iter(root_fn.inputs))]  # each Function with the inputs still to visit
+    """Every Function that ``root_fn`` depends on, inputs before outputs (for drawing and tests)."""
+    found: dict[int, Function] = {id(root_fn): root_fn}
+    stack = [root_fn]
     while stack:
-        fn, inputs = stack[-1]
-        for tensor in inputs:
+        for tensor in stack.pop().inputs:
             creator = tensor._creator
-            if creator is not None and id(creator) not in visited:
-                _refuse_freed(creator)
-                visited.add(id(creator))
-                stack.append((creator, iter(creator.inputs)))
-                break
-        else:  # every input visited: fn comes after all it depends on
-            stack.pop()
-            order.append(fn)
-    return order
+            if creator is not None and id(creator) not in found:
+                found[id(creator)] = creator
+                stack.append(creator)
+    return sorted(found.values(), key=lambda fn: fn.sequence)
 
 
 def _refuse_freed(fn: Function) -> None:
@@ -59,15 +56,16 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
     if root_fn is None:  # a leaf: its gradient is the seed itself
         _accumulate_leaf(root, grad)
         return
-    order = topological_order(root_fn)
+    _refuse_freed(root_fn)
     # id(Function) -> the summed gradient of each of its outputs so far (None: none arrived)
     pending: dict[int, list] = {id(root_fn): [None] * len(root_fn.output_meta)}
     pending[id(root_fn)][root._output_index] = grad
+    waiting = [(-root_fn.sequence, root_fn)]  # a heap, newest Function first
+    leaf_grads: dict[int, list] = {}  # id(tensor) -> [tensor, its summed gradient], applied at the end
     with no_grad():
-        for fn in reversed(order):
-            output_grads = pending.pop(id(fn), None)
-            if output_grads is None:  # no path from root leads through this Function
-                continue
+        while waiting:
+            fn = heapq.heappop(waiting)[1]
+            output_grads = pending.pop(id(fn))
             if len(output_grads) > 1:  # an output nothing depended on gets zeros
                 output_grads = _fill_missing(output_grads, fn.output_meta)
             if fn.saves_inputs and tuple([t._version for t in fn.inputs]) != fn.input_versions:
@@ -85,18 +83,35 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                 if g is None or not needed:
                     continue
                 creator = tensor._creator
-                if creator is None:
-                    _accumulate_leaf(tensor, g)
-                    continue
-                if tensor._retains_grad:
-                    _accumulate_leaf(tensor, g)
+                if creator is None or tensor._retains_grad:
+                    _gather_leaf_grad(leaf_grads, tensor, g)
+                    if creator is None:
+                        continue
                 slots = pending.get(id(creator))
                 if slots is None:
+                    _refuse_freed(creator)
                     slots = pending[id(creator)] = [None] * len(creator.output_meta)
+                    heapq.heappush(waiting, (-creator.sequence, creator))
                 index = tensor._output_index
                 slots[index] = g if slots[index] is None else slots[index] + g
-            if not retain_graph:  # drop what fn saved; its inputs stay, so the graph can still be drawn
-                fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "freed": True}
+            if not retain_graph and not fn.saves_nothing:  # drop what fn saved; its inputs stay, so the graph can still be drawn
+                fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "sequence": fn.sequence, "freed": True}
+    for tensor, total in leaf_grads.values():
+        _accumulate_leaf(tensor, total)
+
+
+def _gather_leaf_grad(leaf_grads: dict[int, list], tensor: Any, grad: Any) -> None:
+    """Add ``grad`` to what ``tensor`` has received in this backward (checked now, applied at the end)."""
+    if grad.shape != tensor._data.shape:
+        raise RuntimeError(
+            f"backward: a gradient of shape {grad.shape} reached a tensor of shape "
+            f"{tensor.shape}; this is a bug in the op that produced it."
+        )
+    entry = leaf_grads.get(id(tensor))
+    if entry is None:
+        leaf_grads[id(tensor)] = [tensor, grad]
+    else:
+        entry[1] = entry[1] + grad  # a new array: grad may be a view the op still uses
 
 
 def _refuse_changed_inputs(fn: Function) -> None:

@@ -15,10 +15,15 @@ that links the outputs to their inputs.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from typing import Any
 
 from .. import backend
+
+#: numbers each Function as it joins the graph: a node's number is above those of the nodes
+#: that made its inputs, so backward can visit the graph newest first (see engine.py)
+_sequence = itertools.count()
 
 
 class _GradMode(threading.local):
@@ -82,6 +87,9 @@ class Function:
     #: in-place change of an input before backward is an error, as in torch. Ops that keep
     #: only what they computed say False.
     saves_inputs = True
+    #: True when backward needs nothing that a backward pass releases (only what forward set
+    #: from shapes): the node is then left as it is, and any number of graphs may share it
+    saves_nothing = False
     #: set by backward once the saved values are released (a second backward then fails clearly)
     freed = False
 
@@ -97,8 +105,12 @@ class Function:
             arrays = [t._data for t in inputs]
         except AttributeError:
             raise _not_a_tensor(cls, inputs) from None
-        if len(inputs) > 1:
-            _check_devices(cls, inputs)
+        if len(arrays) > 1:  # one array type is one device (numpy: cpu, cupy: cuda); else look closer
+            kind = type(arrays[0])
+            for array in arrays:
+                if type(array) is not kind:
+                    _check_devices(cls, inputs)
+                    break
         fn = cls()
         raw = fn.forward(*arrays, **params)
         needs = tuple([t.requires_grad for t in inputs])
@@ -129,6 +141,7 @@ class Function:
         self.inputs = inputs
         self.needs_input_grad = needs
         self.output_meta = output_meta
+        self.sequence = next(_sequence)
         if self.saves_inputs:
             self.input_versions = tuple([t._version for t in inputs])
 

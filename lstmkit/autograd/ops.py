@@ -305,7 +305,8 @@ class Linear(Function):
             self.bias_shape = None
             return out
         self.bias_shape = bias.shape
-        if broadcast_shapes("linear (bias)", out.shape, bias.shape) == out.shape and bias.dtype == out.dtype:
+        if bias.dtype == out.dtype and (bias.shape == out.shape[-1:]
+                                        or broadcast_shapes("linear (bias)", out.shape, bias.shape) == out.shape):
             out += bias  # the product is ours: add in place (the same values as out + bias)
             return out
         return out + bias
@@ -313,14 +314,19 @@ class Linear(Function):
     def backward(self, grad):
         x, weight = self.x, self.weight
         needs = self.needs_input_grad
-        grads = (
-            grad @ weight if needs[0] else None,
-            # (xᵀ grad)ᵀ over every row: the product the separate matmul and transpose would form
-            (x.reshape(-1, x.shape[-1]).T @ grad.reshape(-1, weight.shape[0])).T if needs[1] else None,
-        )
+        if needs[1]:  # (xᵀ grad)ᵀ over every row: the product the separate matmul and transpose would form
+            rows, grad_rows = (x, grad) if x.ndim == 2 else (x.reshape(-1, x.shape[-1]), grad.reshape(-1, weight.shape[0]))
+            grad_weight = (rows.T @ grad_rows).T
+        else:
+            grad_weight = None
+        grads = (grad @ weight if needs[0] else None, grad_weight)
         if self.bias_shape is None:
             return grads
-        return (*grads, sum_to(grad, self.bias_shape) if needs[2] else None)
+        if not needs[2]:
+            return (*grads, None)
+        if grad.ndim == 2 and self.bias_shape == grad.shape[1:]:  # the common (batch, out): one reduction
+            return (*grads, backend.xp_of(grad).add.reduce(grad, axis=0))
+        return (*grads, sum_to(grad, self.bias_shape))
 
 
 # --------------------------------------------------------------------------- elementwise
@@ -358,11 +364,16 @@ class Tanh(Function):
 
 
 def stable_sigmoid(a: Any) -> Any:
-    """σ(a) accurate over the whole range: e = exp(-|a|), then 1/(1+e) for a >= 0, e/(1+e) below."""
+    """σ(a) accurate over the whole range: e^min(a, 0) / (1 + e^-|a|).
+
+    That is 1/(1+e^-a) for a >= 0 and e^a/(1+e^a) below; no exponent is ever positive, so
+    nothing overflows, and neither tail loses its relative accuracy.
+    """
     xp = backend.xp_of(a)
-    e = xp.exp(-xp.abs(a))
-    one = a.dtype.type(1) if a.dtype.kind == "f" else 1
-    return xp.where(a >= 0, one, e) / (one + e)  # 1/(1+e) or e/(1+e), one division
+    numerator = xp.exp(xp.minimum(a, 0))
+    denominator = xp.exp(-xp.abs(a))
+    denominator += 1
+    return numerator / denominator
 
 
 class Sigmoid(Function):

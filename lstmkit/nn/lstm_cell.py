@@ -13,10 +13,11 @@ the learn matrix N (g) and the use factor V (o). The ``article`` variant adds
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, NamedTuple
 
 from .. import backend, gates
-from ..autograd.function import Function
+from ..autograd.function import Function, is_grad_enabled
 from ..autograd.ops import cut
 from ..autograd.tensor import Tensor, zeros
 from .arguments import check_size, recurrent_bound, resolve, resolve_dtype
@@ -52,6 +53,7 @@ class GateBlocks(Function):
     """
 
     saves_inputs = False
+    saves_nothing = True  # backward reads only ``hidden``: graphs that share the blocks can each walk it
 
     def forward(self, weight_hh, weight_ih, *biases):
         xp = backend.xp_of(weight_hh)
@@ -69,6 +71,43 @@ class GateBlocks(Function):
             return weight_grads
         bias = xp.concatenate(grads[4:])
         return (*weight_grads, bias, bias)  # b = b_ih + b_hh: both receive the whole gradient
+
+
+class _BlocksMemo(NamedTuple):
+    """The gate blocks of one set of parameter values, and what they were made from."""
+
+    parameters: tuple  # the Tensors, in GateBlocks' order
+    arrays: tuple  # their arrays then (a new array, e.g. after .to(), means new blocks)
+    values: tuple  # their values then, see _snapshot (optimisers and sliders write in place)
+    recorded: tuple  # is_grad_enabled() and each requires_grad then
+    weights: dict
+
+
+#: cell -> its _BlocksMemo; weak, so a cell's copies and pickles never carry it
+_blocks_memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _snapshot(array: Any) -> bytes | None:
+    """What ``_memo_holds`` compares: a host array's bytes (bit for bit, NaN included, one
+    memcmp). None for a GPU array: comparing it would wait for the device at every frame,
+    while making its blocks there is a few kernels queued without waiting."""
+    return array.tobytes() if backend.device_object(array) is backend.CPU else None
+
+
+def _same_values(array: Any, snapshot: bytes | None) -> bool:
+    return snapshot is not None and array.tobytes() == snapshot
+
+
+def _memo_holds(memo: _BlocksMemo | None, parameters: tuple) -> bool:
+    """True when ``memo`` was made from these parameters with these values, in this grad mode."""
+    if memo is None or len(memo.parameters) != len(parameters):
+        return False
+    if memo.recorded != (is_grad_enabled(), *[p.requires_grad for p in parameters]):
+        return False
+    for p, then, array, values in zip(parameters, memo.parameters, memo.arrays, memo.values, strict=True):
+        if p is not then or p._data is not array or not _same_values(array, values):
+            return False
+    return True
 
 
 class LSTMCell(Module):
@@ -109,13 +148,26 @@ class LSTMCell(Module):
         columns come from weight_hh and the rest from weight_ih), b_n, b_i, b_f, b_v (H,)
         (b_ih + b_hh), and for the article variant W_u (H, H), b_u (H,). Built with
         Tensor ops, so gradients flow back into the parameters.
+
+        A cell unrolled over a sequence asks once per frame. On the CPU, while the
+        parameters keep their values (until the optimiser steps), every frame gets the
+        same blocks, so the tape holds one GateBlocks node per set of values, as it holds
+        one set of weights (the gradient is the same sum over frames). On a GPU the blocks
+        are made again each frame (see ``_snapshot``).
         """
         has_bias = self.bias_ih is not None
-        blocks = GateBlocks.apply(self.weight_hh, self.weight_ih, *((self.bias_ih, self.bias_hh) if has_bias else ()))
-        weights: dict[str, Tensor] = {}
-        for name, block in GATE_ROWS.items():
-            weights[f"W_{name}"] = blocks[block]
-            weights[f"b_{name}"] = blocks[4 + block] if has_bias else self._zero_bias()
+        parameters = (self.weight_hh, self.weight_ih, *((self.bias_ih, self.bias_hh) if has_bias else ()))
+        memo = _blocks_memos.get(self)
+        if not _memo_holds(memo, parameters):
+            blocks = GateBlocks.apply(*parameters)
+            stacked: dict[str, Tensor] = {}
+            for name, block in GATE_ROWS.items():
+                stacked[f"W_{name}"] = blocks[block]
+                stacked[f"b_{name}"] = blocks[4 + block] if has_bias else self._zero_bias()
+            memo = _BlocksMemo(parameters, tuple(p._data for p in parameters), tuple(_snapshot(p._data) for p in parameters),
+                               (is_grad_enabled(), *[p.requires_grad for p in parameters]), stacked)
+            _blocks_memos[self] = memo
+        weights = dict(memo.weights)
         if self.variant == "article":
             weights["W_u"] = self.weight_u
             weights["b_u"] = self.bias_u if self.bias_u is not None else self._zero_bias()

@@ -11,7 +11,8 @@ def as_tensor_like(value: Any, like: Tensor, what: str, layer: str) -> Tensor:
     """``value`` (a Tensor or an array) as a Tensor on ``like``'s device and dtype."""
     if not isinstance(value, Tensor):
         value = like._lift(value)
-    if value.device != like.device:
+    device, like_device = value.device, like.device
+    if device is not like_device and device != like_device:  # devices are shared objects: `is` first
         raise ValueError(f"{layer}: {what} is on {value.device!r} but the input is on {like.device!r}; move it first.")
     if value.dtype != like.dtype:
         raise TypeError(
@@ -35,7 +36,7 @@ def check_input(layer: str, x: Tensor, input_size: int, dtype: Any, device: str)
             f"{layer}: the input has dtype {x.dtype} but the parameters have dtype {dtype}; "
             f"convert the input with x.astype('{dtype}') or build the layer with dtype='{x.dtype}'."
         )
-    if x.device != device:
+    if x.device is not device and x.device != device:
         raise ValueError(
             f"{layer}: the input is on {x.device!r} but the parameters are on {device!r}; "
             f"move one of them (x.to('{device}') or layer.to('{x.device}'))."
