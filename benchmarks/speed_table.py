@@ -70,7 +70,7 @@ LESSON_STEPS = {  # bench_lessons.py's row names -> what they are
     "lesson8": "lesson 8: `SequenceRegressor` (nn.LSTM 2 → 32, Linear), adding problem T = 30, batch 64, Adam, clipping",
     "lesson6_lstm": "lesson 6: nn.LSTM 8 → 16 + Linear, film task T = 20, batch 32, Adam",
     "lesson6_gru": "lesson 6: nn.GRU 8 → 16 + Linear, same task",
-    "lesson6_cell": "lesson 6: `LSTMCell` gate by gate, unrolled (torch: its fused `LSTMCell`, unrolled)",
+    "lesson6_cell": "lesson 6: `LSTMCell` gate by gate, unrolled (torch: `torch.nn.LSTMCell`, unrolled the same way)",
 }
 
 

@@ -199,3 +199,53 @@ def test_nodes_are_numbered_after_the_nodes_that_made_their_inputs():
     order = lk.autograd.engine.topological_order(b.grad_fn)
     assert [fn.name for fn in order] == ["mul", "tanh", "add"]
     assert all(earlier.sequence < later.sequence for earlier, later in zip(order, order[1:], strict=False))
+
+
+def test_a_graph_and_its_deep_copy_backpropagate_together():
+    import copy  # noqa: PLC0415
+
+    x = lk.tensor([1.0, 2.0], requires_grad=True, dtype="float64")
+    y = x * x
+    twin = copy.deepcopy(y)  # its nodes carry the same numbers as the originals
+    ((y * 3) + (twin * 3)).sum().backward()
+    np.testing.assert_allclose(x.grad, 6 * x.numpy())
+
+
+def test_nodes_made_after_unpickling_a_graph_number_above_it():
+    import pickle  # noqa: PLC0415
+
+    from lstmkit.autograd import function  # noqa: PLC0415
+
+    x = lk.tensor([1.0, 2.0], requires_grad=True, dtype="float64")
+    y = x * x
+    y.grad_fn.sequence += 10**9  # as if made by a process that had built far more nodes
+    restored = pickle.loads(pickle.dumps(y))
+    z = restored.tanh() + restored * 2
+    assert z.grad_fn.sequence > restored.grad_fn.sequence
+    z.sum().backward()
+    leaf = restored.grad_fn.inputs[0]
+    expected = 2 * leaf.numpy() * (1 - np.tanh(leaf.numpy() ** 2) ** 2 + 2)
+    np.testing.assert_allclose(leaf.grad, expected)
+    assert next(function._sequence) > restored.grad_fn.sequence
+
+
+def test_a_backward_that_changes_its_incoming_gradient_in_place_reaches_no_leaf():
+    """A learner's ReLU may write into ``grad``; leaves handed the same array earlier keep their values."""
+
+    class InPlaceRelu(lk.Function):
+        def forward(self, a):
+            self.mask = a <= 0
+            return np.maximum(a, 0)
+
+        def backward(self, grad):
+            grad[self.mask] = 0
+            return (grad,)
+
+    a = lk.tensor([1.0, 1.0], requires_grad=True, dtype="float64")
+    b = lk.tensor([-1.0, 1.0], requires_grad=True, dtype="float64")
+    s = a + InPlaceRelu.apply(b * 1.0)
+    s.retain_grad()
+    s.sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(s.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad, [0.0, 1.0])

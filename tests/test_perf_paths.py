@@ -126,7 +126,7 @@ def test_the_frames_of_one_forward_share_one_gate_blocks_node():
     lk.rng.manual_seed(3)
     cell = nn.LSTMCell(3, 4, dtype="float64")
     x = lk.tensor(np.random.default_rng(1).standard_normal((5, 2, 3)), requires_grad=True)
-    first, second = cell.gate_weights(), cell.gate_weights()
+    first, second = cell._frame_gate_weights(), cell._frame_gate_weights()
     assert all(first[name] is second[name] for name in first)
     h = c = lk.zeros(2, 4, dtype="float64")
     for t in range(5):
@@ -162,7 +162,7 @@ def test_changed_parameter_values_give_new_gate_blocks(change):
     cell = nn.LSTMCell(3, 4, dtype="float64")
     x = lk.tensor(np.random.default_rng(3).standard_normal((3, 2, 3)))
     _unrolled_loss(cell, x).backward()
-    before = cell.gate_weights()
+    before = cell._frame_gate_weights()
     if change == "optimiser step":
         lk.optim.SGD(cell.parameters(), lr=0.1).step()
     elif change == "write through .data":
@@ -176,7 +176,7 @@ def test_changed_parameter_values_give_new_gate_blocks(change):
         state = cell.state_dict()
         state["bias_hh"] = state["bias_hh"] + 1.0
         cell.load_state_dict(state)
-    after = cell.gate_weights()
+    after = cell._frame_gate_weights()
     assert all(after[name] is not before[name] for name in before)
     expected = cell.weight_hh.numpy()[:4]
     np.testing.assert_array_equal(after["W_i"].numpy()[:, :4], expected)
@@ -190,13 +190,13 @@ def test_changed_parameter_values_give_new_gate_blocks(change):
 def test_gate_blocks_follow_grad_mode_and_frozen_parameters():
     cell = nn.LSTMCell(3, 4)
     with lk.no_grad():
-        untracked = cell.gate_weights()
+        untracked = cell._frame_gate_weights()
     assert untracked["W_n"].grad_fn is None
-    tracked = cell.gate_weights()
+    tracked = cell._frame_gate_weights()
     assert tracked["W_n"].grad_fn is not None and tracked["W_n"] is not untracked["W_n"]
     for p in cell.parameters():
         p.requires_grad_(False)
-    assert cell.gate_weights()["W_n"].grad_fn is None
+    assert cell._frame_gate_weights()["W_n"].grad_fn is None
 
 
 def test_a_cell_copied_or_pickled_after_use_carries_no_graph():
@@ -220,3 +220,20 @@ def test_gates_take_a_join_made_once_and_check_its_shape():
                                   lk.gates.forget_gate(stm, event, ltm, W, b).output.numpy())
     with pytest.raises(lk.ShapeError, match=r"use_gate: combined has shape \(2, 3\).*is \(2, 7\)"):
         lk.gates.use_gate(stm, event, W, b, variant="standard", ltm=ltm, combined=event)
+
+
+def test_gate_weights_hands_out_blocks_of_its_own_that_cannot_change_the_cell():
+    lk.rng.manual_seed(8)
+    cell = nn.LSTMCell(3, 4, bias=False, dtype="float64")
+    x = lk.tensor(np.random.default_rng(4).standard_normal((2, 3)))
+    before = cell(x)[0].numpy()
+    mine = cell.gate_weights()
+    assert all(mine[name] is not cell.gate_weights()[name] for name in mine)
+    mine["W_n"].retain_grad()
+    with lk.no_grad():
+        mine["b_n"] += 100.0
+        mine["W_n"] *= 0.0
+    after, _ = cell(x)
+    np.testing.assert_array_equal(after.numpy(), before)
+    after.sum().backward()
+    assert mine["W_n"].grad is None

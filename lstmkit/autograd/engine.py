@@ -60,11 +60,11 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
     # id(Function) -> the summed gradient of each of its outputs so far (None: none arrived)
     pending: dict[int, list] = {id(root_fn): [None] * len(root_fn.output_meta)}
     pending[id(root_fn)][root._output_index] = grad
-    waiting = [(-root_fn.sequence, root_fn)]  # a heap, newest Function first
+    waiting = [(-root_fn.sequence, id(root_fn), root_fn)]  # a heap, newest first (id: copies share a number)
     leaf_grads: dict[int, list] = {}  # id(tensor) -> [tensor, its summed gradient], applied at the end
     with no_grad():
         while waiting:
-            fn = heapq.heappop(waiting)[1]
+            fn = heapq.heappop(waiting)[2]
             output_grads = pending.pop(id(fn))
             if len(output_grads) > 1:  # an output nothing depended on gets zeros
                 output_grads = _fill_missing(output_grads, fn.output_meta)
@@ -91,13 +91,16 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                 if slots is None:
                     _refuse_freed(creator)
                     slots = pending[id(creator)] = [None] * len(creator.output_meta)
-                    heapq.heappush(waiting, (-creator.sequence, creator))
+                    heapq.heappush(waiting, (-creator.sequence, id(creator), creator))
                 index = tensor._output_index
                 slots[index] = g if slots[index] is None else slots[index] + g
             if not retain_graph and not fn.saves_nothing:  # drop what fn saved; its inputs stay, so the graph can still be drawn
                 fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "sequence": fn.sequence, "freed": True}
     for tensor, total in leaf_grads.values():
-        _accumulate_leaf(tensor, total)
+        if tensor.grad is None:
+            tensor.grad = total  # already a copy of its own, in the tensor's dtype
+        else:
+            tensor.grad += total
 
 
 def _gather_leaf_grad(leaf_grads: dict[int, list], tensor: Any, grad: Any) -> None:
@@ -108,10 +111,10 @@ def _gather_leaf_grad(leaf_grads: dict[int, list], tensor: Any, grad: Any) -> No
             f"{tensor.shape}; this is a bug in the op that produced it."
         )
     entry = leaf_grads.get(id(tensor))
-    if entry is None:
-        leaf_grads[id(tensor)] = [tensor, grad]
+    if entry is None:  # a copy of our own: a later backward may still change ``grad`` in place
+        leaf_grads[id(tensor)] = [tensor, grad.astype(tensor._data.dtype, copy=True)]
     else:
-        entry[1] = entry[1] + grad  # a new array: grad may be a view the op still uses
+        entry[1] += grad
 
 
 def _refuse_changed_inputs(fn: Function) -> None:

@@ -24,6 +24,16 @@ from .. import backend
 #: numbers each Function as it joins the graph: a node's number is above those of the nodes
 #: that made its inputs, so backward can visit the graph newest first (see engine.py)
 _sequence = itertools.count()
+_sequence_lock = threading.Lock()
+
+
+def _number_later_nodes_above(sequence: int) -> None:
+    """Make every node linked from now on number above ``sequence`` (a node unpickled from
+    another process may carry a number this process has not reached yet)."""
+    global _sequence
+    with _sequence_lock:
+        upcoming = next(_sequence)
+        _sequence = itertools.count(max(upcoming, sequence + 1))
 
 
 class _GradMode(threading.local):
@@ -134,6 +144,12 @@ class Function:
                     tensor._creator = fn
                     tensor._output_index = index
         return wrapped
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled or deep-copied: the node keeps its number; nodes made later number above it."""
+        self.__dict__.update(state)
+        if "sequence" in state:
+            _number_later_nodes_above(state["sequence"])
 
     def _link(self, inputs: tuple, needs: tuple[bool, ...], output_meta: tuple) -> None:
         """Make this op the graph's node between ``inputs`` and its outputs

@@ -147,27 +147,44 @@ class LSTMCell(Module):
         Returns W_n, W_i, W_f, W_v (H, H + in) (each joins [STM, E], so its first H
         columns come from weight_hh and the rest from weight_ih), b_n, b_i, b_f, b_v (H,)
         (b_ih + b_hh), and for the article variant W_u (H, H), b_u (H,). Built with
-        Tensor ops, so gradients flow back into the parameters.
-
-        A cell unrolled over a sequence asks once per frame. On the CPU, while the
-        parameters keep their values (until the optimiser steps), every frame gets the
-        same blocks, so the tape holds one GateBlocks node per set of values, as it holds
-        one set of weights (the gradient is the same sum over frames). On a GPU the blocks
-        are made again each frame (see ``_snapshot``).
+        Tensor ops, so gradients flow back into the parameters; every call makes new ones.
         """
         has_bias = self.bias_ih is not None
-        parameters = (self.weight_hh, self.weight_ih, *((self.bias_ih, self.bias_hh) if has_bias else ()))
+        return self._with_own_weights(self._stacked_blocks(GateBlocks.apply(*self._stacked_parameters()), has_bias))
+
+    def _frame_gate_weights(self) -> dict[str, Tensor]:
+        """``gate_weights()`` for one frame of a sequence, as ``step()`` and ``forward()`` use it.
+
+        A cell unrolled over a sequence needs them once per frame. On the CPU, while the
+        parameters keep their values (until the optimiser steps), every frame gets the
+        same blocks, so the tape holds one GateBlocks node per set of values, as it holds
+        one set of weights (the gradient is the same sum over frames). These blocks never
+        leave the cell (``step()`` does not return them), so nothing outside can change
+        them. On a GPU they are made again each frame (see ``_snapshot``).
+        """
+        parameters = self._stacked_parameters()
         memo = _blocks_memos.get(self)
         if not _memo_holds(memo, parameters):
-            blocks = GateBlocks.apply(*parameters)
-            stacked: dict[str, Tensor] = {}
-            for name, block in GATE_ROWS.items():
-                stacked[f"W_{name}"] = blocks[block]
-                stacked[f"b_{name}"] = blocks[4 + block] if has_bias else self._zero_bias()
+            blocks = self._stacked_blocks(GateBlocks.apply(*parameters), self.bias_ih is not None)
             memo = _BlocksMemo(parameters, tuple(p._data for p in parameters), tuple(_snapshot(p._data) for p in parameters),
-                               (is_grad_enabled(), *[p.requires_grad for p in parameters]), stacked)
+                               (is_grad_enabled(), *[p.requires_grad for p in parameters]), blocks)
             _blocks_memos[self] = memo
-        weights = dict(memo.weights)
+        return self._with_own_weights(dict(memo.weights))
+
+    def _stacked_parameters(self) -> tuple[Tensor, ...]:
+        """What GateBlocks cuts: weight_hh, weight_ih [, bias_ih, bias_hh]."""
+        biases = (self.bias_ih, self.bias_hh) if self.bias_ih is not None else ()
+        return (self.weight_hh, self.weight_ih, *biases)
+
+    def _stacked_blocks(self, blocks: tuple[Tensor, ...], has_bias: bool) -> dict[str, Tensor]:
+        weights: dict[str, Tensor] = {}
+        for name, block in GATE_ROWS.items():
+            weights[f"W_{name}"] = blocks[block]
+            weights[f"b_{name}"] = blocks[4 + block] if has_bias else self._zero_bias()
+        return weights
+
+    def _with_own_weights(self, weights: dict[str, Tensor]) -> dict[str, Tensor]:
+        """``weights`` plus the article variant's W_u and b_u."""
         if self.variant == "article":
             weights["W_u"] = self.weight_u
             weights["b_u"] = self.bias_u if self.bias_u is not None else self._zero_bias()
@@ -182,7 +199,7 @@ class LSTMCell(Module):
         event (B, in), stm_prev, ltm_prev (B, H) -> LSTMStep(stm, ltm, N_t, i_t, learn_output,
         f_t, forget_output, U_t, V_t), each (B, H).
         """
-        return gates.lstm_step(event, stm_prev, ltm_prev, self.gate_weights(), variant=self.variant)
+        return gates.lstm_step(event, stm_prev, ltm_prev, self._frame_gate_weights(), variant=self.variant)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         """input (B, in) or (in,); hx = (h, c) each (B, H) or (H,), zeros when None -> (h, c)."""

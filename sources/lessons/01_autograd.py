@@ -109,14 +109,16 @@ print(a.grad, "= 2a")
 # inputs. Together the nodes form a directed graph from the leaves (tensors you made,
 # such as `w`) to the result (`loss`). `backward()`:
 #
-# 1. lists the nodes in **topological order** (every node after the nodes it reads
-#    from), walking the graph with an explicit stack instead of recursion, because an
-#    LSTM unrolled over 1,000 steps makes a graph far deeper than Python allows
-#    recursive calls;
-# 2. visits them in reverse, starting with `d loss / d loss = 1`; each node receives
-#    the summed gradient of its output and passes one gradient to each input
-#    (the chain rule, one link at a time);
-# 3. adds the gradients that reach a leaf into its `.grad`.
+# 1. starts at `loss` with `d loss / d loss = 1`;
+# 2. visits the nodes newest first: every node is numbered when it is made, after the
+#    nodes it reads from, so taking the highest number still waiting visits a node only
+#    once every node that used its output has passed its gradient on. Each node
+#    receives the summed gradient of its output and passes one gradient to each input
+#    (the chain rule, one link at a time). The waiting nodes sit in a heap, not on
+#    Python's call stack, because an LSTM unrolled over 1,000 steps makes a graph far
+#    deeper than Python allows recursive calls;
+# 3. adds the gradients that reach a leaf into its `.grad`, once the whole walk has
+#    succeeded.
 #
 # The `grad_fn` in a tensor's printout is the node that made it. Tensors you create
 # yourself are leaves, with no node:
