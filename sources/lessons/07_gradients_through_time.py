@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Lesson 7 · Gradients through time: vanishing, exploding, clipping
 #
-# *Time to run all cells: under 20 s on a CPU (measured on a busy 2-core machine, short
-# or full runs alike). This lesson computes with tiny arrays on the CPU (a GPU time
-# was not measured).*
+# *Time to run all cells, short or full runs alike: about 5 s on a quiet 2-core CPU,
+# under 20 s on a busy one. This lesson computes with tiny arrays on the CPU (a GPU
+# time was not measured).*
 #
 # To learn that the cast in the first frames names the film, a network must adjust
 # the weights that *read those first frames* based on an error measured at the *last*
