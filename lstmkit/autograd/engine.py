@@ -97,19 +97,12 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
             if not retain_graph and not fn.saves_nothing:  # drop what fn saved; its inputs stay, so the graph can still be drawn
                 fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "sequence": fn.sequence, "freed": True}
     for tensor, total in leaf_grads.values():
-        if tensor.grad is None:
-            tensor.grad = total  # already a copy of its own, in the tensor's dtype
-        else:
-            tensor.grad += total
+        _accumulate_leaf(tensor, total, owned=True)
 
 
 def _gather_leaf_grad(leaf_grads: dict[int, list], tensor: Any, grad: Any) -> None:
     """Add ``grad`` to what ``tensor`` has received in this backward (checked now, applied at the end)."""
-    if grad.shape != tensor._data.shape:
-        raise RuntimeError(
-            f"backward: a gradient of shape {grad.shape} reached a tensor of shape "
-            f"{tensor.shape}; this is a bug in the op that produced it."
-        )
+    _check_grad_shape(tensor, grad)
     entry = leaf_grads.get(id(tensor))
     if entry is None:  # a copy of our own: a later backward may still change ``grad`` in place
         leaf_grads[id(tensor)] = [tensor, grad.astype(tensor._data.dtype, copy=True)]
@@ -129,15 +122,19 @@ def _refuse_changed_inputs(fn: Function) -> None:
             )
 
 
-def _accumulate_leaf(tensor: Any, grad: Any) -> None:
-    data = tensor._data
-    if grad.shape != data.shape:
+def _check_grad_shape(tensor: Any, grad: Any) -> None:
+    if grad.shape != tensor._data.shape:
         raise RuntimeError(
             f"backward: a gradient of shape {grad.shape} reached a tensor of shape "
             f"{tensor.shape}; this is a bug in the op that produced it."
         )
+
+
+def _accumulate_leaf(tensor: Any, grad: Any, owned: bool = False) -> None:
+    """``tensor.grad += grad``; ``owned``: ``grad`` is a copy of our own in the tensor's dtype."""
+    _check_grad_shape(tensor, grad)
     if tensor.grad is None:
-        tensor.grad = grad.astype(data.dtype, copy=True)  # own it: later += is safe
+        tensor.grad = grad if owned else grad.astype(tensor._data.dtype, copy=True)  # own it: later += is safe
     else:
         tensor.grad += grad
 

@@ -98,11 +98,14 @@ def _same_values(array: Any, snapshot: bytes | None) -> bool:
     return snapshot is not None and array.tobytes() == snapshot
 
 
+def _recording(parameters: tuple) -> tuple:
+    """What decides whether blocks go on the tape: the grad mode and each ``requires_grad``."""
+    return (is_grad_enabled(), *[p.requires_grad for p in parameters])
+
+
 def _memo_holds(memo: _BlocksMemo | None, parameters: tuple) -> bool:
     """True when ``memo`` was made from these parameters with these values, in this grad mode."""
-    if memo is None or len(memo.parameters) != len(parameters):
-        return False
-    if memo.recorded != (is_grad_enabled(), *[p.requires_grad for p in parameters]):
+    if memo is None or memo.recorded != _recording(parameters):
         return False
     for p, then, array, values in zip(parameters, memo.parameters, memo.arrays, memo.values, strict=True):
         if p is not then or p._data is not array or not _same_values(array, values):
@@ -149,8 +152,7 @@ class LSTMCell(Module):
         (b_ih + b_hh), and for the article variant W_u (H, H), b_u (H,). Built with
         Tensor ops, so gradients flow back into the parameters; every call makes new ones.
         """
-        has_bias = self.bias_ih is not None
-        return self._with_own_weights(self._stacked_blocks(GateBlocks.apply(*self._stacked_parameters()), has_bias))
+        return self._with_own_weights(self._stacked_blocks(GateBlocks.apply(*self._stacked_parameters())))
 
     def _frame_gate_weights(self) -> dict[str, Tensor]:
         """``gate_weights()`` for one frame of a sequence, as ``step()`` and ``forward()`` use it.
@@ -165,9 +167,9 @@ class LSTMCell(Module):
         parameters = self._stacked_parameters()
         memo = _blocks_memos.get(self)
         if not _memo_holds(memo, parameters):
-            blocks = self._stacked_blocks(GateBlocks.apply(*parameters), self.bias_ih is not None)
+            blocks = self._stacked_blocks(GateBlocks.apply(*parameters))
             memo = _BlocksMemo(parameters, tuple(p._data for p in parameters), tuple(_snapshot(p._data) for p in parameters),
-                               (is_grad_enabled(), *[p.requires_grad for p in parameters]), blocks)
+                               _recording(parameters), blocks)
             _blocks_memos[self] = memo
         return self._with_own_weights(dict(memo.weights))
 
@@ -176,7 +178,9 @@ class LSTMCell(Module):
         biases = (self.bias_ih, self.bias_hh) if self.bias_ih is not None else ()
         return (self.weight_hh, self.weight_ih, *biases)
 
-    def _stacked_blocks(self, blocks: tuple[Tensor, ...], has_bias: bool) -> dict[str, Tensor]:
+    def _stacked_blocks(self, blocks: tuple[Tensor, ...]) -> dict[str, Tensor]:
+        """GateBlocks' outputs by the course's names (zero biases for a cell without biases)."""
+        has_bias = self.bias_ih is not None
         weights: dict[str, Tensor] = {}
         for name, block in GATE_ROWS.items():
             weights[f"W_{name}"] = blocks[block]
