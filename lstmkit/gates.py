@@ -39,6 +39,12 @@ from .autograd.tensor import Tensor, concat
 
 Variant = Literal["article", "standard"]
 VARIANTS = ("article", "standard")
+#: the weights lstm_step reads, by variant
+STEP_WEIGHTS = {
+    "standard": ("W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_v", "b_v"),
+    "article": ("W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_v", "b_v", "W_u", "b_u"),
+}
+_STEP_WEIGHT_SETS = {variant: frozenset(names) for variant, names in STEP_WEIGHTS.items()}
 
 
 class LearnGate(NamedTuple):
@@ -219,11 +225,12 @@ def lstm_step(
     article variant). event (batch, event), stm_prev, ltm_prev (batch, hidden) ->
     STM_t, LTM_t and every intermediate, each (batch, hidden).
     """
-    needed = ["W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_v", "b_v"] + (["W_u", "b_u"] if variant == "article" else [])
-    missing = [name for name in needed if name not in weights]
-    if missing:
+    known = variant if variant in STEP_WEIGHTS else "standard"  # an unknown variant: use_gate says so
+    if not weights.keys() >= _STEP_WEIGHT_SETS[known]:
+        needed = STEP_WEIGHTS[known]
+        missing = [name for name in needed if name not in weights]
         raise KeyError(
-            f"lstm_step(variant={variant!r}): weights is missing {missing}; it needs {needed} "
+            f"lstm_step(variant={variant!r}): weights is missing {missing}; it needs {list(needed)} "
             "(nn.LSTMCell.gate_weights() returns such a dict)."
         )
     w = weights

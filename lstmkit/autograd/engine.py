@@ -20,6 +20,7 @@ import heapq
 from typing import Any
 
 from .. import backend
+from . import function
 from .function import Function, no_grad
 
 
@@ -68,7 +69,7 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
             output_grads = pending.pop(id(fn))
             if len(output_grads) > 1:  # an output nothing depended on gets zeros
                 output_grads = _fill_missing(output_grads, fn.output_meta)
-            if fn.saves_inputs and tuple([t._version for t in fn.inputs]) != fn.input_versions:
+            if fn.saves_inputs and function.latest_change > fn.sequence:  # something changed in place since fn
                 _refuse_changed_inputs(fn)
             input_grads = fn.backward(*output_grads)
             if type(input_grads) is not tuple:
@@ -89,7 +90,8 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                         continue
                 slots = pending.get(id(creator))
                 if slots is None:
-                    _refuse_freed(creator)
+                    if creator.freed:
+                        _refuse_freed(creator)
                     slots = pending[id(creator)] = [None] * len(creator.output_meta)
                     heapq.heappush(waiting, (-creator.sequence, id(creator), creator))
                 index = tensor._output_index
@@ -112,9 +114,8 @@ def _gather_leaf_grad(leaf_grads: dict[int, list], tensor: Any, grad: Any) -> No
 
 def _refuse_changed_inputs(fn: Function) -> None:
     """Refuse to differentiate through values that were changed in place after the op saved them."""
-    saved = fn.input_versions
-    for position, (tensor, version) in enumerate(zip(fn.inputs, saved, strict=True)):
-        if tensor._version != version:
+    for position, tensor in enumerate(fn.inputs):
+        if tensor._changed_at > fn.sequence:
             raise RuntimeError(
                 f"backward: input {position} of '{fn.name}' (shape {tensor.shape}) was changed in place "
                 f"after '{fn.name}' saved it for the gradient, so the gradient would be wrong (torch "

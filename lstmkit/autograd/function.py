@@ -25,11 +25,25 @@ from .. import backend
 #: that made its inputs, so backward can visit the graph newest first (see engine.py)
 _sequence = itertools.count()
 _sequence_lock = threading.Lock()
+#: the number of the latest in-place change of any tensor (-1: none yet); see mark_changed_in_place
+latest_change = -1
+
+
+def mark_changed_in_place(tensor: Any) -> None:
+    """Record that ``tensor``'s values were just changed in place.
+
+    The change takes the next sequence number, so it is ordered with the nodes: a node
+    numbered below ``tensor._changed_at`` read the old values. Backward asks only when
+    ``latest_change`` is above a node's number, that is, when anything at all changed
+    in place after the node was made.
+    """
+    global latest_change
+    tensor._changed_at = latest_change = next(_sequence)
 
 
 def _number_later_nodes_above(sequence: int) -> None:
-    """Make every node linked from now on number above ``sequence`` (a node unpickled from
-    another process may carry a number this process has not reached yet)."""
+    """Make every node linked from now on number above ``sequence`` (a node or a tensor
+    unpickled from another process may carry a number this process has not reached yet)."""
     global _sequence
     with _sequence_lock:
         upcoming = next(_sequence)
@@ -94,8 +108,8 @@ class Function:
     inputs: tuple
     needs_input_grad: tuple[bool, ...]
     #: True when forward keeps its input arrays for backward (a * b keeps both); then an
-    #: in-place change of an input before backward is an error, as in torch. Ops that keep
-    #: only what they computed say False.
+    #: in-place change of an input after the op and before backward is an error, as in
+    #: torch. Ops that keep only what they computed say False.
     saves_inputs = True
     #: True when backward needs nothing that a backward pass releases (only what forward set
     #: from shapes): the node is then left as it is, and any number of graphs may share it
@@ -115,19 +129,18 @@ class Function:
             arrays = [t._data for t in inputs]
         except AttributeError:
             raise _not_a_tensor(cls, inputs) from None
-        if len(arrays) > 1:  # one array type is one device (numpy: cpu, cupy: cuda); else look closer
-            kind = type(arrays[0])
-            for array in arrays:
-                if type(array) is not kind:
-                    _check_devices(cls, inputs)
-                    break
+        kind = type(arrays[0])  # one array type is one device (numpy: cpu, cupy: cuda); else look closer
+        for array in arrays[1:]:
+            if type(array) is not kind:
+                _check_devices(cls, inputs)
+                break
         fn = cls()
         raw = fn.forward(*arrays, **params)
         needs = tuple([t.requires_grad for t in inputs])
         record = True in needs and _grad_mode.enabled
         wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
         if type(raw) is not tuple:  # one output: the common case, kept short
-            out = raw if backend.is_array(raw) else _as_array(raw, arrays)
+            out = raw if type(raw) is kind or backend.is_array(raw) else _as_array(raw, arrays)
             tensor = wrap(out, record and out.dtype.kind == "f")
             if record:
                 fn._link(inputs, needs, ((out.shape, out.dtype),))
@@ -153,13 +166,12 @@ class Function:
 
     def _link(self, inputs: tuple, needs: tuple[bool, ...], output_meta: tuple) -> None:
         """Make this op the graph's node between ``inputs`` and its outputs
-        (``output_meta``: each output's shape and dtype)."""
+        (``output_meta``: each output's shape and dtype). Its number is above every
+        in-place change so far, which is how backward tells whether a saved input went stale."""
         self.inputs = inputs
         self.needs_input_grad = needs
         self.output_meta = output_meta
         self.sequence = next(_sequence)
-        if self.saves_inputs:
-            self.input_versions = tuple([t._version for t in inputs])
 
 
 def _as_array(value: Any, arrays: list) -> Any:

@@ -25,7 +25,7 @@ from typing import Any
 from .. import backend, rng
 from . import dtypes, ops
 from .engine import run_backward
-from .function import Function, is_grad_enabled
+from .function import Function, _number_later_nodes_above, is_grad_enabled, mark_changed_in_place
 
 Scalar = int | float | bool
 Axis = int | tuple[int, ...] | None
@@ -85,7 +85,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "_data_view", "grad", "requires_grad", "_creator", "_output_index",
-        "_retains_grad", "_version", "__weakref__",
+        "_retains_grad", "_changed_at", "__weakref__",
     )
     __array_ufunc__ = None  # numpy ufuncs defer to our operators instead of eating the Tensor
     __hash__ = object.__hash__  # identity, as torch: == compares values elementwise
@@ -102,7 +102,7 @@ class Tensor:
         self._creator: Function | None = None
         self._output_index = 0
         self._retains_grad = False
-        self._version = 0  # counts in-place changes, so backward can tell saved values went stale
+        self._changed_at = -1  # the number of its latest in-place change (function.mark_changed_in_place)
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -112,8 +112,19 @@ class Tensor:
         """Wrap an op's result without checks (the hot path of every op); always a Tensor."""
         tensor = Tensor.__new__(Tensor)
         tensor._data, tensor._data_view, tensor.grad, tensor.requires_grad = data, None, None, requires_grad
-        tensor._creator, tensor._output_index, tensor._retains_grad, tensor._version = None, 0, False, 0
+        tensor._creator, tensor._output_index, tensor._retains_grad, tensor._changed_at = None, 0, False, -1
         return tensor
+
+    def __setstate__(self, state: Any) -> None:
+        """Unpickled or deep-copied: the saved slots (and a subclass's ``__dict__``); nodes made
+        from now on number above its latest in-place change, which may come from another process."""
+        instance_dict, slots = state if isinstance(state, tuple) else (state, None)
+        if instance_dict:
+            self.__dict__.update(instance_dict)
+        for name, value in (slots or {}).items():
+            object.__setattr__(self, name, value)
+        if self._changed_at >= 0:
+            _number_later_nodes_above(self._changed_at)
 
     # ------------------------------------------------------------------ properties
 
@@ -141,7 +152,7 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self._data.shape)
+        return self._data.shape  # a tuple in NumPy and CuPy alike
 
     @property
     def dtype(self) -> Any:
@@ -853,7 +864,7 @@ class Tensor:
                 f"{getattr(values, 'dtype', type(values).__name__)} into a tensor of shape {self.shape} "
                 f"and dtype {self.dtype} ({error}); they must broadcast to {self.shape}."
             ) from None
-        self._version += 1
+        mark_changed_in_place(self)  # nodes that saved the old values now refuse backward
         return self
 
     def _inplace_values(self, name: str, other: Any) -> Any:

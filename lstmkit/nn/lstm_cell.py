@@ -219,8 +219,9 @@ class LSTMCell(Module):
         else:
             if not isinstance(state, tuple | list) or len(state) != 2:
                 raise TypeError("LSTMCell: the state must be a pair (h, c) of tensors, or None for zeros.")
-            h, c = (as_tensor_like(s, x, name, "LSTMCell") for s, name in zip(state, ("h", "c"), strict=True))
-            h, c = (h.reshape(1, -1), c.reshape(1, -1)) if unbatched else (h, c)
+            h, c = as_tensor_like(state[0], x, "h", "LSTMCell"), as_tensor_like(state[1], x, "c", "LSTMCell")
+            if unbatched:
+                h, c = h.reshape(1, -1), c.reshape(1, -1)
             if h.shape != shape or c.shape != shape:
                 raise ValueError(
                     f"LSTMCell: expected h and c of shape {shape} (batch, hidden_size), but got "
