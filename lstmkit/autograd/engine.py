@@ -58,15 +58,16 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
         _accumulate_leaf(root, grad)
         return
     _refuse_freed(root_fn)
-    # id(Function) -> the summed gradient of each of its outputs so far (None: none arrived)
-    pending: dict[int, list] = {id(root_fn): [None] * len(root_fn.output_meta)}
-    pending[id(root_fn)][root._output_index] = grad
+    # Function -> the summed gradient of each of its outputs so far (None: none arrived)
+    pending: dict[Function, list] = {root_fn: [None] * len(root_fn.output_meta)}
+    pending[root_fn][root._output_index] = grad
     waiting = [(-root_fn.sequence, id(root_fn), root_fn)]  # a heap, newest first (id: copies share a number)
     leaf_grads: dict[int, list] = {}  # id(tensor) -> [tensor, its summed gradient], applied at the end
+    newest, push = heapq.heappop, heapq.heappush
     with no_grad():
         while waiting:
-            fn = heapq.heappop(waiting)[2]
-            output_grads = pending.pop(id(fn))
+            fn = newest(waiting)[2]
+            output_grads = pending.pop(fn)
             if len(output_grads) > 1:  # an output nothing depended on gets zeros
                 output_grads = _fill_missing(output_grads, fn.output_meta)
             if fn.saves_inputs and function.latest_change > fn.sequence:  # something changed in place since fn
@@ -75,12 +76,8 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
             if type(input_grads) is not tuple:
                 input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
             if len(input_grads) != len(fn.inputs):
-                raise RuntimeError(
-                    f"backward: {type(fn).__name__}.backward returned {len(input_grads)} gradient(s) "
-                    f"for {len(fn.inputs)} input(s); return one per input of forward, in the same "
-                    "order (None for an input that needs no gradient)."
-                )
-            for tensor, needed, g in zip(fn.inputs, fn.needs_input_grad, input_grads, strict=True):
+                _refuse_gradient_count(fn, input_grads)
+            for tensor, needed, g in zip(fn.inputs, fn.needs_input_grad, input_grads):
                 if g is None or not needed:
                     continue
                 creator = tensor._creator
@@ -88,18 +85,30 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                     _gather_leaf_grad(leaf_grads, tensor, g)
                     if creator is None:
                         continue
-                slots = pending.get(id(creator))
-                if slots is None:
+                index = tensor._output_index
+                slots = pending.get(creator)
+                if slots is None:  # creator's first gradient: it joins the heap
                     if creator.freed:
                         _refuse_freed(creator)
-                    slots = pending[id(creator)] = [None] * len(creator.output_meta)
-                    heapq.heappush(waiting, (-creator.sequence, id(creator), creator))
-                index = tensor._output_index
-                slots[index] = g if slots[index] is None else slots[index] + g
+                    slots = pending[creator] = [None] * len(creator.output_meta)
+                    slots[index] = g
+                    push(waiting, (-creator.sequence, id(creator), creator))
+                elif slots[index] is None:
+                    slots[index] = g
+                else:
+                    slots[index] = slots[index] + g
             if not retain_graph and not fn.saves_nothing:  # drop what fn saved; its inputs stay, so the graph can still be drawn
                 fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "sequence": fn.sequence, "freed": True}
     for tensor, total in leaf_grads.values():
         _accumulate_leaf(tensor, total, owned=True)
+
+
+def _refuse_gradient_count(fn: Function, input_grads: tuple) -> None:
+    raise RuntimeError(
+        f"backward: {type(fn).__name__}.backward returned {len(input_grads)} gradient(s) "
+        f"for {len(fn.inputs)} input(s); return one per input of forward, in the same "
+        "order (None for an input that needs no gradient)."
+    )
 
 
 def _gather_leaf_grad(leaf_grads: dict[int, list], tensor: Any, grad: Any) -> None:

@@ -129,23 +129,26 @@ class Function:
             arrays = [t._data for t in inputs]
         except AttributeError:
             raise _not_a_tensor(cls, inputs) from None
-        kind = type(arrays[0])  # one array type is one device (numpy: cpu, cupy: cuda); else look closer
-        for array in arrays[1:]:
-            if type(array) is not kind:
-                _check_devices(cls, inputs)
-                break
+        kind = type(arrays[0])
+        if len(arrays) > 1:  # one array type is one device (numpy: cpu, cupy: cuda); else look closer
+            for array in arrays:
+                if type(array) is not kind:
+                    _check_devices(cls, inputs)
+                    break
         fn = cls()
         raw = fn.forward(*arrays, **params)
         needs = tuple([t.requires_grad for t in inputs])
         record = True in needs and _grad_mode.enabled
         wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
-        if type(raw) is not tuple:  # one output: the common case, kept short
+        if type(raw) is not tuple:  # one output: the common case, kept short (and _link written out)
             out = raw if type(raw) is kind or backend.is_array(raw) else _as_array(raw, arrays)
-            tensor = wrap(out, record and out.dtype.kind == "f")
-            if record:
-                fn._link(inputs, needs, ((out.shape, out.dtype),))
-                if tensor.requires_grad:
-                    tensor._creator = fn
+            if not record:
+                return wrap(out, False)
+            tensor = wrap(out, out.dtype.kind == "f")
+            fn.inputs, fn.needs_input_grad, fn.output_meta = inputs, needs, ((out.shape, out.dtype),)
+            fn.sequence = next(_sequence)
+            if tensor.requires_grad:
+                tensor._creator = fn
             return tensor
         outputs = tuple([out if backend.is_array(out) else _as_array(out, arrays) for out in raw])
         # only floating-point results carry gradients (an integer cast ends the graph)

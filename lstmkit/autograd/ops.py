@@ -362,7 +362,8 @@ class Tanh(Function):
         return self.out
 
     def backward(self, grad):
-        return (grad * (1 - self.out * self.out),)
+        grad_out = grad * self.out
+        return (grad - grad_out * self.out,)  # grad (1 - tanh²), without a Python number to convert
 
 
 def stable_sigmoid(a: Any) -> Any:
@@ -388,7 +389,8 @@ class Sigmoid(Function):
         return self.out
 
     def backward(self, grad):
-        return (grad * self.out * (1 - self.out),)
+        grad_out = grad * self.out
+        return (grad_out - grad_out * self.out,)  # grad σ (1 - σ), without a Python number to convert
 
 
 class LogSigmoid(Function):
