@@ -24,9 +24,11 @@ notebook nobody has run yet they would show as stale text.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,8 +106,31 @@ def _plain(value):
     return value
 
 
+@contextlib.contextmanager
+def fresh_progress() -> Iterator[None]:
+    """Run as a new learner would: the course folders' records of checks (``check()`` writes
+    one per folder; progress tables read them, 00_start_here the one in exercises/) are set
+    aside and put back afterwards, so stored outputs never depend on who built them or on
+    which notebooks ran before."""
+    from lstmkit.course.checker import PROGRESS_FILE  # noqa: PLC0415
+
+    records = [ROOT / folder / PROGRESS_FILE for folder in ("notebooks", "solutions", "exercises")]
+    kept = [record.with_name(record.name + ".kept-while-building") for record in records]
+    for record, aside in zip(records, kept, strict=True):
+        if record.exists():
+            record.replace(aside)
+    try:
+        yield
+    finally:
+        for record, aside in zip(records, kept, strict=True):
+            record.unlink(missing_ok=True)
+            if aside.exists():
+                aside.replace(record)
+
+
 def execute(nb: nbformat.NotebookNode, folder: Path, timeout: int = 1800) -> nbformat.NotebookNode:
-    """Run ``nb`` in ``folder`` with the test suite's settings; returns it with outputs stored."""
+    """Run ``nb`` in ``folder`` with the test suite's settings, as a new learner (see
+    ``fresh_progress``); returns it with outputs stored."""
     from nbclient import NotebookClient  # noqa: PLC0415  (only building needs a kernel)
 
     saved = {k: os.environ.get(k) for k in ("LSTMKIT_QUICK", "LSTMKIT_DEVICE", *SINGLE_THREAD)}
@@ -114,8 +139,9 @@ def execute(nb: nbformat.NotebookNode, folder: Path, timeout: int = 1800) -> nbf
     for name in SINGLE_THREAD:  # as notebooks/conftest.py does for the tests: small matrices, one thread
         os.environ[name] = "1"
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                       store_widget_state=False, resources={"metadata": {"path": str(folder)}}).execute()
+        with fresh_progress():
+            NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                           store_widget_state=False, resources={"metadata": {"path": str(folder)}}).execute()
     finally:
         for key, value in saved.items():
             if value is None:

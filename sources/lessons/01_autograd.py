@@ -297,8 +297,11 @@ print(f"largest σ'(x) = {d_sigmoid.max():.4f}, largest tanh'(x) = {d_tanh.max()
 # One more thing the exercise checks: **numerical stability**. Written literally,
 # `1 / (1 + exp(−x))` computes `exp(1000)` for `x = −1000`, which overflows to
 # infinity (NumPy warns; the result happens to come out right, but the equivalent
-# form `exp(x) / (1 + exp(x))` gives `inf / inf = nan` at `x = 1000`). The library's sigmoid uses the
-# identity `σ(x) = (tanh(x/2) + 1) / 2`, which never overflows:
+# form `exp(x) / (1 + exp(x))` gives `inf / inf = nan` at `x = 1000`). The identity
+# `σ(x) = (tanh(x/2) + 1) / 2` never overflows, but far left it rounds to 0: in float32,
+# `tanh(-10)` is exactly `-1`, so σ(-20) comes out 0 instead of 2.06e-9. The library's
+# sigmoid computes `e = exp(-|x|)`, whose exponent is never positive, and returns
+# `1 / (1 + e)` for `x ≥ 0` and `e / (1 + e)` below, accurate in both tails:
 
 # %%
 far = np.array([-1000.0, 0.0, 1000.0])
@@ -308,6 +311,8 @@ with np.errstate(over="ignore", invalid="ignore"):
     print("exp(x) / (1 + exp(x)):  ", np.exp(far) / (1 + np.exp(far)))
 print("tanh(x/2)/2 + 1/2:      ", np.tanh(far / 2) / 2 + 0.5)
 print("library sigmoid:        ", lk.tensor(far, dtype="float64").sigmoid().numpy())
+left = np.float32(-20)
+print("float32 σ(-20), tanh form:", np.tanh(left / 2) / 2 + np.float32(0.5), " library:", lk.tensor(left).sigmoid().item())
 
 # %% [markdown]
 # ## Your turn
