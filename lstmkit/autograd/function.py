@@ -125,8 +125,20 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors; returns a Tensor (or a tuple for multi-output ops)."""
+        # each input's array and requires_grad; written out for one to three inputs (nearly
+        # every op), where a loop would cost more than many of the ops themselves
         try:
-            arrays = [t._data for t in inputs]
+            if len(inputs) == 1:
+                (a,) = inputs
+                arrays, needs = [a._data], (a.requires_grad,)
+            elif len(inputs) == 2:
+                a, b = inputs
+                arrays, needs = [a._data, b._data], (a.requires_grad, b.requires_grad)
+            elif len(inputs) == 3:
+                a, b, c = inputs
+                arrays, needs = [a._data, b._data, c._data], (a.requires_grad, b.requires_grad, c.requires_grad)
+            else:
+                arrays, needs = [t._data for t in inputs], tuple([t.requires_grad for t in inputs])
         except AttributeError:
             raise _not_a_tensor(cls, inputs) from None
         kind = type(arrays[0])
@@ -137,7 +149,6 @@ class Function:
                     break
         fn = cls()
         raw = fn.forward(*arrays, **params)
-        needs = tuple([t.requires_grad for t in inputs])
         record = True in needs and _grad_mode.enabled
         wrap = inputs[0]._from_array  # builds plain Tensors (function.py need not import Tensor)
         if type(raw) is not tuple:  # one output: the common case, kept short (and _link written out)

@@ -94,10 +94,6 @@ def _snapshot(array: Any) -> bytes | None:
     return array.tobytes() if backend.device_object(array) is backend.CPU else None
 
 
-def _same_values(array: Any, snapshot: bytes | None) -> bool:
-    return snapshot is not None and array.tobytes() == snapshot
-
-
 def _recording(parameters: tuple) -> tuple:
     """What decides whether blocks go on the tape: the grad mode and each ``requires_grad``."""
     return (is_grad_enabled(), *[p.requires_grad for p in parameters])
@@ -108,7 +104,7 @@ def _memo_holds(memo: _BlocksMemo | None, parameters: tuple) -> bool:
     if memo is None or memo.recorded != _recording(parameters):
         return False
     for p, then, array, values in zip(parameters, memo.parameters, memo.arrays, memo.values, strict=True):
-        if p is not then or p._data is not array or not _same_values(array, values):
+        if p is not then or p._data is not array or values is None or array.tobytes() != values:
             return False
     return True
 
@@ -171,6 +167,8 @@ class LSTMCell(Module):
             memo = _BlocksMemo(parameters, tuple(p._data for p in parameters), tuple(_snapshot(p._data) for p in parameters),
                                _recording(parameters), blocks)
             _blocks_memos[self] = memo
+        if self.variant == "standard":  # nothing to add, and lstm_step only reads the dict
+            return memo.weights
         return self._with_own_weights(dict(memo.weights))
 
     def _stacked_parameters(self) -> tuple[Tensor, ...]:
@@ -207,6 +205,9 @@ class LSTMCell(Module):
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         """input (B, in) or (in,); hx = (h, c) each (B, H) or (H,), zeros when None -> (h, c)."""
+        if type(hx) is tuple and len(hx) == 2 and self._is_plain_frame(input, *hx):
+            result = self.step(input, *hx)  # the call of every frame of an unrolled loop, checked in one go
+            return result.stm, result.ltm
         x, state = input, hx
         check_input("LSTMCell", x, self.input_size, self.weight_ih.dtype, self.weight_ih.device)
         unbatched = x.ndim == 1
@@ -231,6 +232,18 @@ class LSTMCell(Module):
         if unbatched:
             return result.stm.reshape(-1), result.ltm.reshape(-1)
         return result.stm, result.ltm
+
+    def _is_plain_frame(self, x: Any, h: Any, c: Any) -> bool:
+        """True when x (B, in), h and c (B, H) are Tensors of the parameters' dtype and array
+        type (one array type is one device); anything else takes forward's checks and errors."""
+        if not (type(x) is Tensor and type(h) is Tensor and type(c) is Tensor):
+            return False
+        weight, data = self.weight_ih._data, x._data
+        kind, dtype = type(weight), weight.dtype
+        return (type(data) is kind and type(h._data) is kind and type(c._data) is kind
+                and data.dtype == dtype and h._data.dtype == dtype and c._data.dtype == dtype
+                and data.ndim == 2 and data.shape[1] == self.input_size
+                and h._data.shape == c._data.shape == (data.shape[0], self.hidden_size))
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, variant={self.variant!r}"
