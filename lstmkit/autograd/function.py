@@ -155,8 +155,9 @@ class Function:
             out = raw if type(raw) is kind or backend.is_array(raw) else _as_array(raw, arrays)
             if not record:
                 return wrap(out, False)
-            tensor = wrap(out, out.dtype.kind == "f")
-            fn.inputs, fn.needs_input_grad, fn.output_meta = inputs, needs, ((out.shape, out.dtype),)
+            dtype = out.dtype
+            tensor = wrap(out, dtype.kind == "f")
+            fn.inputs, fn.needs_input_grad, fn.output_meta = inputs, needs, ((out.shape, dtype),)
             fn.sequence = next(_sequence)
             if tensor.requires_grad:
                 tensor._creator = fn

@@ -293,7 +293,8 @@ class Linear(Function):
     """
 
     def forward(self, x, weight, bias=None):
-        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        shape, weight_shape = x.shape, weight.shape
+        if len(weight_shape) != 2 or not shape or shape[-1] != weight_shape[1]:
             raise ShapeError(
                 f"linear: input of shape {x.shape} and weight of shape {weight.shape} do not line up: "
                 "the weight must be (out_features, in_features) with in_features equal to the "
@@ -301,13 +302,13 @@ class Linear(Function):
             )
         self.x, self.weight = x, weight
         # x @ weight.T; for a matrix x, dot computes the same product with less call overhead
-        out = x.dot(weight.T) if x.ndim == 2 else x @ weight.T
+        out = x.dot(weight.T) if len(shape) == 2 else x @ weight.T
         if bias is None:
             self.bias_shape = None
             return out
-        self.bias_shape = bias.shape
-        if bias.dtype == out.dtype and (bias.shape == out.shape[-1:]
-                                        or broadcast_shapes("linear (bias)", out.shape, bias.shape) == out.shape):
+        self.bias_shape = bias_shape = bias.shape
+        if bias.dtype == out.dtype and (bias_shape == weight_shape[:1]  # (out,): the usual bias
+                                        or broadcast_shapes("linear (bias)", out.shape, bias_shape) == out.shape):
             out += bias  # the product is ours: add in place (the same values as out + bias)
             return out
         return out + bias
