@@ -3,7 +3,7 @@
 #
 # *Time to run all cells, measured on a 2-core CPU: 16 s to 25 s in full, of which the
 # training cell on the readable path takes 9 s to 15 s (two runs of 400 steps, with a
-# progress bar), and 13 s to 16 s with `LSTMKIT_QUICK=1`, on a quiet machine; a busy
+# progress bar), and 12 s to 16 s with `LSTMKIT_QUICK=1`, on a quiet machine; a busy
 # one can take twice as long. It computes on the CPU (a GPU time was not measured).*
 #
 # You have met all four gates. Put together, one **step** of an LSTM reads the Event
