@@ -285,3 +285,19 @@ def test_a_tensor_unpickled_with_a_later_change_number_does_not_look_changed_to_
         lk.tensor([0.0]).add_(1.0)  # an unrelated change makes backward look at y's inputs
     y.backward()
     np.testing.assert_array_equal(x.grad, [4.0, 6.0])
+
+
+def test_a_tensor_pickled_before_changes_were_numbered_still_loads():
+    """Older pickles carry an in-place change count, ``_version``, instead of a number."""
+    import copyreg
+
+    x = lk.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    slots = {name: getattr(x, name) for name in ("_data", "_data_view", "grad", "requires_grad", "_creator",
+                                                 "_output_index", "_retains_grad")}
+    slots["_version"] = 3
+    old = copyreg.__newobj__(lk.Tensor)
+    old.__setstate__((None, slots))
+    assert old._changed_at == -1
+    np.testing.assert_array_equal(old.numpy(), [1.0, 2.0])
+    (old * old).sum().backward()  # nothing to refuse: no number says it changed after the product
+    np.testing.assert_array_equal(old.grad, [2.0, 4.0])

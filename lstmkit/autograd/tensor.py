@@ -121,8 +121,10 @@ class Tensor:
         instance_dict, slots = state if isinstance(state, tuple) else (state, None)
         if instance_dict:
             self.__dict__.update(instance_dict)
+        self._changed_at = -1  # a pickle from before changes were numbered has a count (_version) instead
         for name, value in (slots or {}).items():
-            object.__setattr__(self, name, value)
+            if name != "_version":
+                object.__setattr__(self, name, value)
         if self._changed_at >= 0:
             _number_later_nodes_above(self._changed_at)
 
