@@ -77,7 +77,8 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                 input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
             if len(input_grads) != len(fn.inputs):
                 _refuse_gradient_count(fn, input_grads)
-            for tensor, needed, g in zip(fn.inputs, fn.needs_input_grad, input_grads):
+            # the lengths were compared just above; zip's strict keyword would cost 1.4% of a lesson-6 step
+            for tensor, needed, g in zip(fn.inputs, fn.needs_input_grad, input_grads):  # noqa: B905
                 if g is None or not needed:
                     continue
                 creator = tensor._creator

@@ -25,7 +25,7 @@ from typing import Any
 from .. import backend, rng
 from . import dtypes, ops
 from .engine import run_backward
-from .function import Function, _number_later_nodes_above, is_grad_enabled, mark_changed_in_place
+from .function import Function, is_grad_enabled, mark_changed_in_place, number_later_nodes_above
 
 Scalar = int | float | bool
 Axis = int | tuple[int, ...] | None
@@ -126,7 +126,7 @@ class Tensor:
             if name != "_version":
                 object.__setattr__(self, name, value)
         if self._changed_at >= 0:
-            _number_later_nodes_above(self._changed_at)
+            number_later_nodes_above(self._changed_at)
 
     # ------------------------------------------------------------------ properties
 
