@@ -159,9 +159,12 @@ def array_module(device: str) -> Any:
     raise DeviceError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
 
 
+_HOST_ARRAY_TYPES = (numpy.ndarray, numpy.generic)  #: what xp_of answers numpy for without asking CuPy
+
+
 def xp_of(array: Any) -> Any:
     """The array module an array lives in: numpy for host arrays, cupy for GPU ones."""
-    if isinstance(array, numpy.ndarray | numpy.generic):
+    if type(array) is numpy.ndarray or isinstance(array, _HOST_ARRAY_TYPES):  # the first test is the quick one
         return numpy
     cupy = _import_cupy()[0]
     if cupy is not None and isinstance(array, cupy.ndarray):
@@ -196,6 +199,46 @@ def to_device(array: Any, device: str) -> Any:
     if device == "cpu":
         return array.get()
     return array_module("cuda").asarray(array)
+
+
+#: dtype -> (0, 1) and (dtype, length) -> ones, read-only host arrays: see zero_and_one and ones_vector
+_host_constants: dict[Any, Any] = {}
+
+
+def _read_only(array: numpy.ndarray) -> numpy.ndarray:
+    array.flags.writeable = False  # shared by every call that asks: nobody may change it
+    return array
+
+
+def zero_and_one(array: Any) -> tuple[Any, Any]:
+    """0 and 1 in ``array``'s dtype, for ufuncs that meet them at every call.
+
+    On the host they are cached 0-d arrays: a ufunc given a Python number converts it
+    at every call, which costs about half of a small ufunc call (a lesson's gates run
+    thousands of them per training step). On a GPU plain numbers serve.
+    """
+    if type(array) is not numpy.ndarray:
+        return 0, 1
+    pair = _host_constants.get(array.dtype)
+    if pair is None:
+        dtype = array.dtype
+        pair = _host_constants[dtype] = (_read_only(numpy.zeros((), dtype)), _read_only(numpy.ones((), dtype)))
+    return pair
+
+
+CACHED_ONES_MAX = 4096  #: the longest ones_vector kept (a batch size, typically)
+
+
+def ones_vector(length: int, like: Any) -> Any:
+    """``length`` ones in ``like``'s dtype and array module (cached and read-only on the host
+    up to ``CACHED_ONES_MAX``; beyond that making them costs little next to their use)."""
+    if type(like) is not numpy.ndarray or length > CACHED_ONES_MAX:
+        return xp_of(like).ones(length, dtype=like.dtype)
+    key = (like.dtype, length)
+    ones = _host_constants.get(key)
+    if ones is None:
+        ones = _host_constants[key] = _read_only(numpy.ones(length, like.dtype))
+    return ones
 
 
 def to_numpy(array: Any) -> numpy.ndarray:

@@ -229,6 +229,26 @@ def test_nodes_made_after_unpickling_a_graph_number_above_it():
     assert next(function._sequence) > restored.grad_fn.sequence
 
 
+def test_a_node_pickled_before_its_links_moved_to_slots_still_loads_and_differentiates():
+    """Older pickles hold a node's links in one dict, with what the op saved for backward."""
+    import copyreg  # noqa: PLC0415
+
+    from lstmkit.autograd import ops  # noqa: PLC0415
+
+    x = lk.tensor([1.0, 2.0], requires_grad=True, dtype="float64")
+    y = x * x
+    fn = y.grad_fn
+    old_state = {"inputs": fn.inputs, "needs_input_grad": fn.needs_input_grad, "output_meta": fn.output_meta,
+                 "sequence": fn.sequence, "a": fn.a, "b": fn.b}
+    old = copyreg.__newobj__(ops.Mul)
+    old.__setstate__(old_state)
+    assert old.inputs == fn.inputs and old.sequence == fn.sequence and "inputs" not in old.__dict__
+    y._creator = old
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+    assert old.freed and old.inputs == (x, x) and not hasattr(old, "a")  # saved values released, links kept
+
+
 def test_a_backward_that_changes_its_incoming_gradient_in_place_reaches_no_leaf():
     """A learner's ReLU may write into ``grad``; leaves handed the same array earlier keep their values."""
 
@@ -298,6 +318,22 @@ def test_a_tensor_pickled_before_changes_were_numbered_still_loads():
     old = copyreg.__newobj__(lk.Tensor)
     old.__setstate__((None, slots))
     assert old._changed_at == -1
+    assert old.shape == (2,)  # older pickles keep no shape either: it is read from the values
     np.testing.assert_array_equal(old.numpy(), [1.0, 2.0])
     (old * old).sum().backward()  # nothing to refuse: no number says it changed after the product
     np.testing.assert_array_equal(old.grad, [2.0, 4.0])
+
+
+def test_the_shape_follows_the_values_when_they_are_replaced():
+    """``shape`` is kept with the values: assigning new values (of another shape) updates it,
+    and so do copies and pickles."""
+    import copy
+    import pickle
+
+    x = lk.tensor([[1.0, 2.0, 3.0]])
+    assert x.shape == (1, 3) and isinstance(x.shape, tuple)
+    x.data = np.zeros((4, 2))
+    assert x.shape == (4, 2) and x.numel() == 8
+    for twin in (copy.deepcopy(x), copy.copy(x), pickle.loads(pickle.dumps(x))):
+        assert twin.shape == (4, 2)
+    assert (x.reshape(2, 4) * 2).shape == (2, 4)

@@ -98,8 +98,9 @@ def run_backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                     slots[index] = g
                 else:
                     slots[index] = slots[index] + g
-            if not retain_graph and not fn.saves_nothing:  # drop what fn saved; its inputs stay, so the graph can still be drawn
-                fn.__dict__ = {"inputs": fn.inputs, "output_meta": fn.output_meta, "sequence": fn.sequence, "freed": True}
+            if not retain_graph and not fn.saves_nothing:  # drop what fn saved; its links stay, so the graph can still be drawn
+                fn.__dict__.clear()
+                fn.freed = True
     for tensor, total in leaf_grads.values():
         _accumulate_leaf(tensor, total, owned=True)
 

@@ -105,6 +105,9 @@ class set_grad_enabled(contextlib.ContextDecorator):  # noqa: N801  (torch's nam
 class Function:
     """Base class of every differentiable op (see the module docstring)."""
 
+    # what links the node into the graph lives in slots, what an op saves for backward in its
+    # __dict__ (backward releases that by clearing it); slots cost less to write for every op
+    __slots__ = ("inputs", "needs_input_grad", "output_meta", "sequence", "__dict__", "__weakref__")
     inputs: tuple
     needs_input_grad: tuple[bool, ...]
     #: True when forward keeps its input arrays for backward (a * b keeps both); then an
@@ -174,11 +177,15 @@ class Function:
                     tensor._output_index = index
         return wrapped
 
-    def __setstate__(self, state: dict) -> None:
-        """Unpickled or deep-copied: the node keeps its number; nodes made later number above it."""
-        self.__dict__.update(state)
-        if "sequence" in state:
-            number_later_nodes_above(state["sequence"])
+    def __setstate__(self, state: Any) -> None:
+        """Unpickled or deep-copied: the node keeps its number; nodes made later number above it.
+
+        ``state`` is (``__dict__``, slots) as pickle saves it, or one dict (an older pickle)."""
+        saved, slots = state if isinstance(state, tuple) else (state, None)
+        for name, value in {**(saved or {}), **(slots or {})}.items():
+            setattr(self, name, value)  # a slot's name goes to its slot, anything else to __dict__
+        if hasattr(self, "sequence"):
+            number_later_nodes_above(self.sequence)
 
     def _link(self, inputs: tuple, needs: tuple[bool, ...], output_meta: tuple) -> None:
         """Make this op the graph's node between ``inputs`` and its outputs

@@ -327,8 +327,7 @@ class Linear(Function):
         if not needs[2]:
             return (*grads, None)
         if grad.ndim == 2 and self.bias_shape == grad.shape[1:]:  # the common (batch, out): the column sums
-            ones = backend.xp_of(grad).ones(grad.shape[0], dtype=grad.dtype)
-            return (*grads, ones.dot(grad))  # one BLAS call; a reduction over rows costs twice as much here
+            return (*grads, backend.ones_vector(grad.shape[0], grad).dot(grad))  # one BLAS call; a reduction over rows costs twice as much here
         return (*grads, sum_to(grad, self.bias_shape))
 
 
@@ -374,9 +373,10 @@ def stable_sigmoid(a: Any) -> Any:
     nothing overflows, and neither tail loses its relative accuracy.
     """
     xp = backend.xp_of(a)
-    numerator = xp.exp(xp.minimum(a, 0))
+    zero, one = backend.zero_and_one(a)  # 0 and 1 as arrays of a's dtype: cheaper for ufuncs than numbers
+    numerator = xp.exp(xp.minimum(a, zero))
     denominator = xp.exp(-xp.abs(a))
-    denominator += 1
+    denominator += one
     return numerator / denominator
 
 

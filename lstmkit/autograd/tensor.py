@@ -81,10 +81,12 @@ class Tensor:
             and backend, or None (torch keeps a Tensor there; lstmkit keeps the array
             the lessons compute with).
         requires_grad: whether operations on this tensor are recorded for backward.
+        shape: the sizes, a tuple (``data.shape``, kept with the values: gates and ops read
+            it many times per step, and a stored tuple is far cheaper to read than a property).
     """
 
     __slots__ = (
-        "_data", "_data_view", "grad", "requires_grad", "_creator", "_output_index",
+        "_data", "shape", "_data_view", "grad", "requires_grad", "_creator", "_output_index",
         "_retains_grad", "_changed_at", "__weakref__",
     )
     __array_ufunc__ = None  # numpy ufuncs defer to our operators instead of eating the Tensor
@@ -97,6 +99,7 @@ class Tensor:
                 "use lstmkit.tensor(...) to build one from lists or numbers."
             )
         self._data = backend.plain_array(data)
+        self.shape = self._data.shape
         self._data_view = None
         self.grad: Any = None
         self._creator: Function | None = None
@@ -111,7 +114,7 @@ class Tensor:
     def _from_array(data: Any, requires_grad: bool = False) -> Tensor:
         """Wrap an op's result without checks (the hot path of every op); always a Tensor."""
         tensor = Tensor.__new__(Tensor)
-        tensor._data, tensor._data_view, tensor.grad, tensor.requires_grad = data, None, None, requires_grad
+        tensor._data, tensor.shape, tensor._data_view, tensor.grad, tensor.requires_grad = data, data.shape, None, None, requires_grad
         tensor._creator, tensor._output_index, tensor._retains_grad, tensor._changed_at = None, 0, False, -1
         return tensor
 
@@ -125,6 +128,7 @@ class Tensor:
         for name, value in (slots or {}).items():
             if name != "_version":
                 object.__setattr__(self, name, value)
+        self.shape = self._data.shape  # a pickle from before the shape was kept with the values has none
         if self._changed_at >= 0:
             number_later_nodes_above(self._changed_at)
 
@@ -150,11 +154,8 @@ class Tensor:
                 "assign an array, e.g. p.data = numpy.zeros(p.shape), or use p.copy_(values)."
             )
         self._data = backend.plain_array(value)
+        self.shape = self._data.shape
         self._data_view = None
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape  # a tuple in NumPy and CuPy alike
 
     @property
     def dtype(self) -> Any:
