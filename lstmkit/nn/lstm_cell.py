@@ -76,10 +76,8 @@ class GateBlocks(Function):
 class _BlocksMemo(NamedTuple):
     """The gate blocks of one set of parameter values, and what they were made from."""
 
-    parameters: tuple  # the Tensors, in GateBlocks' order
-    arrays: tuple  # their arrays then (a new array, e.g. after .to(), means new blocks)
-    values: tuple  # their values then, see _snapshot (optimisers and sliders write in place)
-    recorded: tuple  # is_grad_enabled() and each requires_grad then
+    grad_enabled: bool  # is_grad_enabled() then: it decides, with requires_grad, whether blocks go on the tape
+    made_from: tuple  # per parameter, in GateBlocks' order: (the Tensor, its array, its values, requires_grad)
     weights: dict
 
 
@@ -94,17 +92,17 @@ def _snapshot(array: Any) -> bytes | None:
     return array.tobytes() if backend.device_object(array) is backend.CPU else None
 
 
-def _recording(parameters: tuple) -> tuple:
-    """What decides whether blocks go on the tape: the grad mode and each ``requires_grad``."""
-    return (is_grad_enabled(), *[p.requires_grad for p in parameters])
+def _new_memo(parameters: tuple, weights: dict) -> _BlocksMemo:
+    made_from = tuple([(p, p._data, _snapshot(p._data), p.requires_grad) for p in parameters])
+    return _BlocksMemo(is_grad_enabled(), made_from, weights)
 
 
 def _memo_holds(memo: _BlocksMemo | None, parameters: tuple) -> bool:
     """True when ``memo`` was made from these parameters with these values, in this grad mode."""
-    if memo is None or memo.recorded != _recording(parameters):
+    if memo is None or memo.grad_enabled != is_grad_enabled() or len(parameters) != len(memo.made_from):
         return False
-    for p, then, array, values in zip(parameters, memo.parameters, memo.arrays, memo.values, strict=True):
-        if p is not then or p._data is not array or values is None or array.tobytes() != values:
+    for p, (then, array, values, required) in zip(parameters, memo.made_from):  # noqa: B905  (lengths compared above)
+        if p is not then or p._data is not array or p.requires_grad != required or values is None or array.tobytes() != values:
             return False
     return True
 
@@ -163,10 +161,7 @@ class LSTMCell(Module):
         parameters = self._stacked_parameters()
         memo = _blocks_memos.get(self)
         if not _memo_holds(memo, parameters):
-            blocks = self._stacked_blocks(GateBlocks.apply(*parameters))
-            memo = _BlocksMemo(parameters, tuple(p._data for p in parameters), tuple(_snapshot(p._data) for p in parameters),
-                               _recording(parameters), blocks)
-            _blocks_memos[self] = memo
+            memo = _blocks_memos[self] = _new_memo(parameters, self._stacked_blocks(GateBlocks.apply(*parameters)))
         if self.variant == "standard":  # nothing to add, and lstm_step only reads the dict
             return memo.weights
         return self._with_own_weights(dict(memo.weights))
@@ -238,12 +233,12 @@ class LSTMCell(Module):
         type (one array type is one device); anything else takes forward's checks and errors."""
         if not (type(x) is Tensor and type(h) is Tensor and type(c) is Tensor):
             return False
-        weight, data = self.weight_ih._data, x._data
+        weight, data, shape = self.weight_ih._data, x._data, x.shape
         kind, dtype = type(weight), weight.dtype
         return (type(data) is kind and type(h._data) is kind and type(c._data) is kind
                 and data.dtype == dtype and h._data.dtype == dtype and c._data.dtype == dtype
-                and data.ndim == 2 and data.shape[1] == self.input_size
-                and h._data.shape == c._data.shape == (data.shape[0], self.hidden_size))
+                and len(shape) == 2 and shape[1] == self.input_size
+                and h.shape == c.shape == (shape[0], self.hidden_size))
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, variant={self.variant!r}"
