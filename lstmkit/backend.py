@@ -201,8 +201,9 @@ def to_device(array: Any, device: str) -> Any:
     return array_module("cuda").asarray(array)
 
 
-#: dtype -> (0, 1) and (dtype, length) -> ones, read-only host arrays: see zero_and_one and ones_vector
-_host_constants: dict[Any, Any] = {}
+#: the cached host constants of zero_and_one (dtype -> (0, 1)) and ones_vector ((dtype, length) -> ones)
+_zeros_and_ones: dict[Any, tuple[Any, Any]] = {}
+_ones_vectors: dict[tuple[Any, int], Any] = {}
 
 
 def _read_only(array: numpy.ndarray) -> numpy.ndarray:
@@ -219,10 +220,10 @@ def zero_and_one(array: Any) -> tuple[Any, Any]:
     """
     if type(array) is not numpy.ndarray:
         return 0, 1
-    pair = _host_constants.get(array.dtype)
+    dtype = array.dtype
+    pair = _zeros_and_ones.get(dtype)
     if pair is None:
-        dtype = array.dtype
-        pair = _host_constants[dtype] = (_read_only(numpy.zeros((), dtype)), _read_only(numpy.ones((), dtype)))
+        pair = _zeros_and_ones[dtype] = (_read_only(numpy.zeros((), dtype)), _read_only(numpy.ones((), dtype)))
     return pair
 
 
@@ -235,9 +236,9 @@ def ones_vector(length: int, like: Any) -> Any:
     if type(like) is not numpy.ndarray or length > CACHED_ONES_MAX:
         return xp_of(like).ones(length, dtype=like.dtype)
     key = (like.dtype, length)
-    ones = _host_constants.get(key)
+    ones = _ones_vectors.get(key)
     if ones is None:
-        ones = _host_constants[key] = _read_only(numpy.ones(length, like.dtype))
+        ones = _ones_vectors[key] = _read_only(numpy.ones(length, like.dtype))
     return ones
 
 
